@@ -1,0 +1,187 @@
+#include "core/libjpeg.hpp"
+
+#include <jerror.h>
+
+#include <cstring>
+#include <new>
+
+#include <fmt/format.h>
+
+namespace jpegopt::lj {
+
+namespace {
+
+ErrorBridge& bridge_of(j_common_ptr cinfo) {
+  // `mgr` is the first member of ErrorBridge, so the pointers coincide.
+  return *reinterpret_cast<ErrorBridge*>(cinfo->err);
+}
+
+[[noreturn]] void on_error_exit(j_common_ptr cinfo) {
+  ErrorBridge& bridge = bridge_of(cinfo);
+  (*cinfo->err->format_message)(cinfo, bridge.message);
+  std::longjmp(bridge.jump, 1);
+}
+
+void on_emit_message(j_common_ptr cinfo, int msg_level) {
+  if (msg_level >= 0) return;  // trace messages: ignored
+  ErrorBridge& bridge = bridge_of(cinfo);
+  if (bridge.warnings == 0) (*cinfo->err->format_message)(cinfo, bridge.first_warning);
+  ++bridge.warnings;
+  ++cinfo->err->num_warnings;
+  if (bridge.warnings_fatal) on_error_exit(cinfo);
+}
+
+void on_output_message(j_common_ptr) {}  // never print: messages are reported by the caller
+
+void on_progress(j_common_ptr cinfo) {
+  if (!cinfo->is_decompressor) return;
+  ErrorBridge& bridge = bridge_of(cinfo);
+  auto* dinfo = reinterpret_cast<j_decompress_ptr>(cinfo);
+  if (bridge.max_scans > 0 && dinfo->input_scan_number > bridge.max_scans) {
+    bridge.forced_code = ErrorCode::TooManyScans;
+    bridge.has_forced_code = true;
+    std::snprintf(bridge.message, sizeof bridge.message, "more than %d scans", bridge.max_scans);
+    std::longjmp(bridge.jump, 1);
+  }
+}
+
+ErrorCode code_for(int msg_code) {
+  switch (msg_code) {
+    case JERR_NO_SOI:
+      return ErrorCode::NotJpeg;
+    case JERR_INPUT_EMPTY:
+    case JERR_INPUT_EOF:
+    case JWRN_JPEG_EOF:
+      return ErrorCode::Truncated;
+    case JERR_BAD_PRECISION:
+    case JERR_NOT_COMPILED:
+    case JERR_NO_ARITH_TABLE:
+    case JERR_ARITH_NOTIMPL:
+    case JERR_CONVERSION_NOTIMPL:
+    case JERR_NOTIMPL:
+      return ErrorCode::Unsupported;
+    case JERR_OUT_OF_MEMORY:
+      return ErrorCode::OutOfMemory;
+    case JERR_IMAGE_TOO_BIG:
+    case JERR_WIDTH_OVERFLOW:
+      return ErrorCode::TooLarge;
+    default:
+      return ErrorCode::CorruptData;
+  }
+}
+
+// Destination manager callbacks (Compressor::Dest). They are noexcept: an allocation failure is
+// caught here, and the libjpeg error is raised only after leaving the catch block.
+constexpr std::size_t kChunk = 64 * 1024;
+
+void dest_init(j_compress_ptr cinfo) noexcept {
+  auto* dest = reinterpret_cast<Compressor::Dest*>(cinfo->dest);
+  bool failed = false;
+  try {
+    dest->out->resize(kChunk);
+  } catch (const std::bad_alloc&) {
+    failed = true;
+  }
+  if (failed) {
+    *dest->out_of_memory = true;
+    ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+  }
+  dest->mgr.next_output_byte = dest->out->data();
+  dest->mgr.free_in_buffer = dest->out->size();
+}
+
+boolean dest_empty(j_compress_ptr cinfo) noexcept {
+  auto* dest = reinterpret_cast<Compressor::Dest*>(cinfo->dest);
+  const std::size_t used = dest->out->size();  // the whole buffer is full when this is called
+  if (dest->budget != 0 && used > dest->budget) {
+    *dest->over_budget = true;
+    ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 1);
+  }
+  bool failed = false;
+  try {
+    dest->out->resize(used + std::max(kChunk, used / 2));
+  } catch (const std::bad_alloc&) {
+    failed = true;
+  }
+  if (failed) {
+    *dest->out_of_memory = true;
+    ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+  }
+  dest->mgr.next_output_byte = dest->out->data() + used;
+  dest->mgr.free_in_buffer = dest->out->size() - used;
+  return TRUE;
+}
+
+void dest_term(j_compress_ptr cinfo) noexcept {
+  auto* dest = reinterpret_cast<Compressor::Dest*>(cinfo->dest);
+  dest->out->resize(dest->out->size() - dest->mgr.free_in_buffer);
+}
+
+}  // namespace
+
+void install_bridge(ErrorBridge& bridge, j_common_ptr cinfo, const Limits& limits) {
+  cinfo->err = jpeg_std_error(&bridge.mgr);
+  bridge.mgr.error_exit = on_error_exit;
+  bridge.mgr.emit_message = on_emit_message;
+  bridge.mgr.output_message = on_output_message;
+  bridge.message[0] = '\0';
+  bridge.first_warning[0] = '\0';
+  bridge.warnings = 0;
+  bridge.warnings_fatal = false;
+  bridge.max_scans = limits.max_scans;
+  bridge.has_forced_code = false;
+  bridge.forced_code = ErrorCode::Internal;
+  bridge.progress.progress_monitor = on_progress;
+}
+
+Error error_from_bridge(const ErrorBridge& bridge, j_common_ptr cinfo) {
+  const ErrorCode code =
+      bridge.has_forced_code ? bridge.forced_code : code_for(cinfo->err->msg_code);
+  return Error(code, bridge.message[0] != '\0' ? bridge.message : "libjpeg error");
+}
+
+Decompressor::Decompressor(ByteView data, const Limits& limits) : data_(data), limits_(limits) {
+  install_bridge(bridge_, common(), limits);
+  // jpeg_create_decompress can fail only on out-of-memory; guard it like any other call.
+  run([&] { jpeg_create_decompress(&cinfo_); });
+  cinfo_.progress = &bridge_.progress;
+  if (limits.max_memory > 0) cinfo_.mem->max_memory_to_use = limits.max_memory;
+  run([&] { jpeg_mem_src(&cinfo_, data_.data(), static_cast<unsigned long>(data_.size())); });
+}
+
+Decompressor::~Decompressor() { jpeg_destroy_decompress(&cinfo_); }
+
+void Decompressor::read_header() {
+  if (data_.size() < 2 || data_[0] != 0xFF || data_[1] != 0xD8)
+    throw Error(ErrorCode::NotJpeg, "not a JPEG file (no SOI marker)");
+  run([&] { jpeg_read_header(&cinfo_, TRUE); });
+  const std::uint64_t pixels = std::uint64_t{cinfo_.image_width} * cinfo_.image_height;
+  if (pixels > limits_.max_pixels)
+    throw Error(ErrorCode::TooLarge,
+                fmt::format("{}x{} is {} pixels, over the limit of {}", cinfo_.image_width,
+                            cinfo_.image_height, pixels, limits_.max_pixels));
+}
+
+jvirt_barray_ptr* Decompressor::read_coefficients() {
+  jvirt_barray_ptr* arrays = nullptr;
+  run([&] { arrays = jpeg_read_coefficients(&cinfo_); });
+  return arrays;
+}
+
+Compressor::Compressor(Bytes& out, std::size_t byte_budget) {
+  Limits defaults;
+  install_bridge(bridge_, common(), defaults);
+  run([&] { jpeg_create_compress(&cinfo_); });
+  dest_.mgr.init_destination = dest_init;
+  dest_.mgr.empty_output_buffer = dest_empty;
+  dest_.mgr.term_destination = dest_term;
+  dest_.out = &out;
+  dest_.budget = byte_budget;
+  dest_.over_budget = &over_budget_;
+  dest_.out_of_memory = &out_of_memory_;
+  cinfo_.dest = &dest_.mgr;
+}
+
+Compressor::~Compressor() { jpeg_destroy_compress(&cinfo_); }
+
+}  // namespace jpegopt::lj
