@@ -59,6 +59,7 @@ ErrorCode code_for(int msg_code) {
     case JERR_ARITH_NOTIMPL:
     case JERR_CONVERSION_NOTIMPL:
     case JERR_NOTIMPL:
+    case JERR_SOF_UNSUPPORTED:
       return ErrorCode::Unsupported;
     case JERR_OUT_OF_MEMORY:
       return ErrorCode::OutOfMemory;

@@ -46,7 +46,8 @@ CommandResult run_shell(const std::string& command_line) {
 CommandResult run_jpegopt(const std::vector<std::string>& args, const std::string& stdin_path) {
   std::ostringstream cmd;
   cmd << shell_quote(JPEGOPT_BINARY);
-  for (const auto& arg : args) cmd << ' ' << shell_quote(arg);
+  for (const auto& arg : args)
+    cmd << ' ' << shell_quote(arg);
   if (!stdin_path.empty()) cmd << " <" << shell_quote(stdin_path);
   return run_shell(cmd.str());
 }

@@ -10,7 +10,9 @@
 
 namespace jpegopt::test {
 
-fs::path samples_dir() { return JPEGOPT_SAMPLES_DIR; }
+fs::path samples_dir() {
+  return JPEGOPT_SAMPLES_DIR;
+}
 
 fs::path corpus_dir() {
   if (const char* env = std::getenv("JPEGOPT_CORPUS")) return env;
@@ -23,14 +25,17 @@ std::vector<fs::path> jpegs_in(const fs::path& dir) {
   if (!fs::is_directory(dir, ec)) return out;
   for (const auto& entry : fs::directory_iterator(dir)) {
     auto ext = entry.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return std::tolower(c); });
+    std::transform(ext.begin(), ext.end(), ext.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
     if (entry.is_regular_file() && (ext == ".jpg" || ext == ".jpeg")) out.push_back(entry.path());
   }
   std::sort(out.begin(), out.end());
   return out;
 }
 
-std::vector<fs::path> sample_jpegs() { return jpegs_in(samples_dir()); }
+std::vector<fs::path> sample_jpegs() {
+  return jpegs_in(samples_dir());
+}
 
 Bytes read_bytes(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);
@@ -40,7 +45,8 @@ Bytes read_bytes(const fs::path& path) {
 
 void write_bytes(const fs::path& path, ByteView bytes) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  out.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
   if (!out) throw std::runtime_error("cannot write " + path.string());
 }
 
