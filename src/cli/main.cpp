@@ -3,27 +3,41 @@
 
 #include <cstdio>
 
+#include "cli/args.hpp"
 #include "cli/info_command.hpp"
+#include "cli/optimize_command.hpp"
+#include "io/platform.hpp"
 #include "jpegopt/version.hpp"
 
 namespace {
 
 constexpr int kExitUsage = 2;
 
+int usage_error(const std::string& message) {
+  std::fprintf(stderr, "jpegopt: %s\nRun 'jpegopt --help' for the options.\n", message.c_str());
+  return kExitUsage;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"jpegopt: make JPEG files smaller without losing what matters.", "jpegopt"};
+  jpegopt::platform::ignore_broken_pipe_signal();
+  CLI::App app{
+      "jpegopt: make JPEG files smaller without changing a pixel.\n"
+      "With no command, optimizes each FILE losslessly in place.",
+      "jpegopt"};
   app.set_version_flag("-V,--version", std::string("jpegopt ") + jpegopt::kVersion);
-  app.get_formatter()->column_width(30);
+  app.get_formatter()->column_width(26);
   app.require_subcommand(0, 1);
   app.footer(
       "Exit status: 0 success, 1 some file failed, 2 usage error.\n"
-      "Documentation: docs/ in the source tree, or `man jpegopt`.");
+      "Documentation: docs/ in the source tree.");
+
+  jpegopt::cli::OptimizeArgs optimize_args;
+  jpegopt::cli::bind_optimize_args(app, optimize_args);
 
   jpegopt::cli::InfoArgs info_args;
-  auto* info =
-      app.add_subcommand("info", "Show what is inside JPEG files: segments, metadata, tables");
+  auto* info = app.add_subcommand("info", "Show segments, metadata and tables of JPEG files");
   info->add_option("files", info_args.files, "JPEG files to inspect (- for standard input)")
       ->required();
   info->add_flag("--json", info_args.json, "One JSON object per file (docs/info-json.md)");
@@ -35,6 +49,18 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (info->parsed()) return jpegopt::cli::run_info(info_args);
-  std::fputs(app.help().c_str(), stdout);
-  return 0;
+  if (optimize_args.files.empty()) {
+    std::fputs(app.help().c_str(), stdout);
+    return 0;
+  }
+  try {
+    const jpegopt::Options options = jpegopt::cli::to_options(optimize_args);
+    if (!optimize_args.output.empty() && optimize_args.files.size() != 1)
+      return usage_error("-o/--output takes exactly one input file");
+    if (optimize_args.to_stdout && optimize_args.files.size() != 1)
+      return usage_error("--stdout takes exactly one input file");
+    return jpegopt::cli::run_optimize(optimize_args, options);
+  } catch (const CLI::ValidationError& e) {
+    return usage_error(e.what());
+  }
 }

@@ -61,6 +61,7 @@ class Decompressor {
   Decompressor& operator=(const Decompressor&) = delete;
 
   jpeg_decompress_struct* get() { return &cinfo_; }
+  const jpeg_decompress_struct* get() const { return &cinfo_; }
   j_common_ptr common() { return reinterpret_cast<j_common_ptr>(&cinfo_); }
   ErrorBridge& bridge() { return bridge_; }
 

@@ -8,22 +8,18 @@
 
 namespace jpegopt {
 
+namespace {
+constexpr std::array<std::string_view, kMetaKindCount> kMetaKindNames = {
+    "exif", "xmp", "iptc", "icc", "com", "jfif", "adobe", "mpf", "c2pa", "other"};
+}  // namespace
+
 std::string_view meta_kind_name(MetaKind kind) noexcept {
-  switch (kind) {
-#define JPEGOPT_X(name, id) \
-  case MetaKind::name:      \
-    return id;
-    JPEGOPT_META_KINDS(JPEGOPT_X)
-#undef JPEGOPT_X
-  }
-  return "other";
+  return kMetaKindNames[static_cast<std::size_t>(kind)];
 }
 
 std::optional<MetaKind> meta_kind_from_name(std::string_view name) noexcept {
-#define JPEGOPT_X(kind_name, id) \
-  if (name == id) return MetaKind::kind_name;
-  JPEGOPT_META_KINDS(JPEGOPT_X)
-#undef JPEGOPT_X
+  for (std::size_t i = 0; i < kMetaKindCount; ++i)
+    if (kMetaKindNames[i] == name) return static_cast<MetaKind>(i);
   return std::nullopt;
 }
 

@@ -7,28 +7,9 @@
 #include <string_view>
 
 #include "core/bytes.hpp"
+#include "jpegopt/options.hpp"
 
 namespace jpegopt {
-
-// The user-facing metadata kinds of --strip/--keep.
-#define JPEGOPT_META_KINDS(X) \
-  X(Exif, "exif")             \
-  X(Xmp, "xmp")               \
-  X(Iptc, "iptc")             \
-  X(Icc, "icc")               \
-  X(Com, "com")               \
-  X(Jfif, "jfif")             \
-  X(Adobe, "adobe")           \
-  X(Mpf, "mpf")               \
-  X(C2pa, "c2pa")             \
-  X(Other, "other")
-
-enum class MetaKind {
-#define JPEGOPT_X(name, id) name,
-  JPEGOPT_META_KINDS(JPEGOPT_X)
-#undef JPEGOPT_X
-};
-inline constexpr int kMetaKindCount = 10;
 
 std::string_view meta_kind_name(MetaKind kind) noexcept;
 std::optional<MetaKind> meta_kind_from_name(std::string_view name) noexcept;

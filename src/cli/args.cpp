@@ -1,0 +1,184 @@
+#include "cli/args.hpp"
+
+#include <charconv>
+#include <sstream>
+
+#include "core/segment_kind.hpp"
+
+namespace jpegopt::cli {
+
+namespace {
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+constexpr const char* kKindList =
+    "exif, gps, thumbnail, xmp, iptc, icc, com, jfif, adobe, mpf, c2pa, other";
+
+}  // namespace
+
+MetadataPolicy parse_metadata_policy(const std::string& strip, const std::string& keep) {
+  MetadataPolicy policy = MetadataPolicy::safe();
+  if (strip == "safe" || strip.empty()) {
+    policy = MetadataPolicy::safe();
+  } else if (strip == "none") {
+    policy = MetadataPolicy::none();
+  } else if (strip == "all") {
+    policy = MetadataPolicy::all();
+  } else {
+    policy = MetadataPolicy::none();
+    for (const auto& item : split_list(strip)) {
+      if (item == "gps") {
+        policy.strip_gps = true;
+      } else if (item == "thumbnail") {
+        policy.strip_thumbnail = true;
+      } else if (auto kind = meta_kind_from_name(item)) {
+        policy.set_strip(*kind, true);
+        if (*kind == MetaKind::Exif) policy.keep_orientation = false;
+        if (*kind == MetaKind::Mpf) policy.keep_trailer = false;
+      } else {
+        throw CLI::ValidationError(
+            "--strip",
+            "unknown kind '" + item + "'; use safe, none, all or a list of: " + kKindList);
+      }
+    }
+  }
+  for (const auto& item : split_list(keep)) {
+    auto kind = meta_kind_from_name(item);
+    if (!kind)
+      throw CLI::ValidationError("--keep",
+                                 "unknown kind '" + item + "'; use a list of: " + kKindList);
+    policy.set_strip(*kind, false);
+    if (*kind == MetaKind::Mpf) policy.keep_trailer = true;
+  }
+  return policy;
+}
+
+void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
+  app.add_option("files", a.files, "JPEG files to optimize in place (- reads standard input)");
+  auto* out = app.add_option("-o,--output", a.output, "Write the result to FILE (one input only)");
+  auto* std_out = app.add_flag("--stdout", a.to_stdout, "Write the result to standard output");
+  out->excludes(std_out);
+
+  auto* meta = app.add_option_group("Metadata");
+  meta->add_option("--strip", a.strip,
+                   "safe (default), none, all, or a list of kinds: exif,gps,\n"
+                   "thumbnail,xmp,iptc,icc,com,jfif,adobe,mpf,c2pa,other");
+  meta->add_option("--keep", a.keep, "Kinds to keep whatever --strip says, e.g. icc,exif");
+
+  auto* coding = app.add_option_group("Coding");
+  auto* prog = coding->add_flag("--progressive", a.progressive, "Write progressive only");
+  auto* base = coding->add_flag("--baseline", a.baseline, "Write baseline (sequential) only");
+  prog->excludes(base);
+  coding->add_flag("--arithmetic", a.arithmetic,
+                   "Arithmetic coding: smaller, but browsers cannot show it");
+  coding->add_flag("--huffman", a.huffman, "Convert arithmetic-coded input even if larger");
+  coding->add_option("-O,--effort", a.effort, "Scan search: fast|default|max or 1..3")
+      ->capture_default_str();
+  coding->add_flag("--no-verify", a.no_verify, "Skip the coefficient check (benchmarks only)");
+  coding->add_option("--threshold", a.threshold,
+                     "Replace only when saving more than N bytes or N%");
+  coding->add_flag("-f,--force", a.force, "Write the result even when it is not smaller");
+
+  auto* xf = app.add_option_group("Lossless transforms");
+  xf->add_option("--rotate", a.rotate, "Rotate clockwise by 90, 180 or 270 degrees")
+      ->check(CLI::IsMember({90, 180, 270}));
+  xf->add_option("--flip", a.flip, "Mirror: horizontal or vertical")
+      ->check(CLI::IsMember({"horizontal", "vertical"}));
+  xf->add_flag("--transpose", a.transpose, "Transpose across the upper-left diagonal");
+  xf->add_flag("--transverse", a.transverse, "Transpose across the upper-right diagonal");
+  xf->add_option("--crop", a.crop, "Crop to WxH+X+Y (origin snaps to the block grid)");
+  xf->add_flag("--grayscale", a.grayscale, "Drop the colour components");
+  xf->add_flag("--auto-orient", a.auto_orient, "Apply the EXIF orientation and reset it to 1");
+  xf->add_flag("--perfect", a.perfect, "Fail if edge blocks cannot be transformed");
+  xf->add_flag("--trim", a.trim, "Drop edge blocks that cannot be transformed");
+
+  auto* lim = app.add_option_group("Limits and output");
+  lim->add_option("--max-pixels", a.max_pixels, "Refuse larger images")->capture_default_str();
+  lim->add_option("--max-scans", a.max_scans, "Refuse files with more scans")
+      ->capture_default_str();
+  lim->add_flag("-p,--preserve", a.preserve, "Keep modification and access times");
+  lim->add_flag("-q,--quiet", a.quiet, "Print errors only");
+  lim->add_flag("-v,--verbose", a.verbose, "Print the scan script and notes");
+}
+
+namespace {
+
+Effort parse_effort(const std::string& text) {
+  if (text == "fast" || text == "1") return Effort::Fast;
+  if (text == "default" || text == "2") return Effort::Default;
+  if (text == "max" || text == "3") return Effort::Max;
+  throw CLI::ValidationError("--effort", "'" + text + "' is not fast, default, max or 1..3");
+}
+
+std::optional<Crop> parse_crop(const std::string& text) {
+  if (text.empty()) return std::nullopt;
+  Crop crop;
+  char x = 0, p1 = 0, p2 = 0;
+  std::istringstream in(text);
+  if (!(in >> crop.width >> x >> crop.height >> p1 >> crop.x >> p2 >> crop.y) || x != 'x' ||
+      p1 != '+' || p2 != '+' || crop.width <= 0 || crop.height <= 0 || crop.x < 0 || crop.y < 0 ||
+      in.peek() != EOF)
+    throw CLI::ValidationError("--crop", "'" + text + "' is not WxH+X+Y, e.g. 640x480+16+16");
+  return crop;
+}
+
+void parse_threshold(const std::string& text, Options& options) {
+  if (text.empty()) return;
+  const bool percent = text.back() == '%';
+  const std::string number = percent ? text.substr(0, text.size() - 1) : text;
+  double value = -1;
+  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (ec != std::errc() || ptr != number.data() + number.size() || value < 0 ||
+      (percent && value >= 100) ||
+      (!percent && value != static_cast<double>(static_cast<std::size_t>(value))))
+    throw CLI::ValidationError("--threshold", "'" + text + "' is not a byte count or a percentage");
+  if (percent)
+    options.threshold_percent = value;
+  else
+    options.threshold_bytes = static_cast<std::size_t>(value);
+}
+
+}  // namespace
+
+Options to_options(const OptimizeArgs& a) {
+  Options o;
+  o.metadata = parse_metadata_policy(a.strip, a.keep);
+  o.coding = a.progressive ? Coding::Progressive : a.baseline ? Coding::Baseline : Coding::Auto;
+  o.arithmetic = a.arithmetic;
+  o.huffman = a.huffman;
+  o.effort = parse_effort(a.effort);
+  o.verify = !a.no_verify;
+  parse_threshold(a.threshold, o);
+  o.force = a.force;
+  int explicit_transforms = (a.rotate != 0) + !a.flip.empty() + a.transpose + a.transverse;
+  if (explicit_transforms > 1)
+    throw CLI::ValidationError("--rotate/--flip/--transpose/--transverse", "choose one transform");
+  auto& t = o.transform;
+  if (a.rotate == 90) t.transform = Transform::Rot90;
+  if (a.rotate == 180) t.transform = Transform::Rot180;
+  if (a.rotate == 270) t.transform = Transform::Rot270;
+  if (a.flip == "horizontal") t.transform = Transform::FlipH;
+  if (a.flip == "vertical") t.transform = Transform::FlipV;
+  if (a.transpose) t.transform = Transform::Transpose;
+  if (a.transverse) t.transform = Transform::Transverse;
+  t.crop = parse_crop(a.crop);
+  t.grayscale = a.grayscale;
+  t.auto_orient = a.auto_orient;
+  t.perfect = a.perfect;
+  t.trim = a.trim;
+  if (a.perfect && a.trim) throw CLI::ValidationError("--perfect/--trim", "choose one of them");
+  if (a.max_pixels == 0 || a.max_scans <= 0)
+    throw CLI::ValidationError("--max-pixels/--max-scans", "limits must be positive");
+  o.limits.max_pixels = a.max_pixels;
+  o.limits.max_scans = a.max_scans;
+  return o;
+}
+
+}  // namespace jpegopt::cli

@@ -1,0 +1,53 @@
+// The optimizer's command-line arguments: raw values as typed (OptimizeArgs), bound to CLI11, and
+// their validation into library Options (to_options), which is testable without a process.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include "jpegopt/options.hpp"
+
+namespace jpegopt::cli {
+
+struct OptimizeArgs {
+  std::vector<std::string> files;
+  std::string output;        // -o FILE
+  bool to_stdout = false;    // --stdout
+  std::string strip;         // --strip PRESET|LIST
+  std::string keep;          // --keep LIST
+  bool progressive = false;  // --progressive
+  bool baseline = false;     // --baseline
+  bool arithmetic = false;
+  bool huffman = false;
+  std::string effort = "default";
+  bool no_verify = false;
+  std::string threshold;  // bytes ("1000") or percent ("1.5%")
+  bool force = false;
+  int rotate = 0;
+  std::string flip;
+  bool transpose = false;
+  bool transverse = false;
+  std::string crop;
+  bool grayscale = false;
+  bool perfect = false;
+  bool trim = false;
+  bool auto_orient = false;
+  std::uint64_t max_pixels = Limits{}.max_pixels;
+  int max_scans = Limits{}.max_scans;
+  bool quiet = false;
+  bool verbose = false;
+  bool preserve = false;
+};
+
+// Adds the optimizer's options to `app`, bound to `args`.
+void bind_optimize_args(CLI::App& app, OptimizeArgs& args);
+
+// Validates and converts. Throws CLI::ValidationError with a one-line message on bad values.
+Options to_options(const OptimizeArgs& args);
+
+// Parses --strip/--keep values into `policy` (exposed for tests).
+MetadataPolicy parse_metadata_policy(const std::string& strip, const std::string& keep);
+
+}  // namespace jpegopt::cli

@@ -1,0 +1,68 @@
+// The lossless back end: read a JPEG's DCT coefficients once, then write them again with better
+// entropy coding. Baseline with optimized Huffman tables, or progressive with a scan script chosen
+// by measuring what each candidate scan costs.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "core/bytes.hpp"
+#include "core/libjpeg.hpp"
+#include "jpegopt/options.hpp"
+
+namespace jpegopt::lossless {
+
+// One scan of a progressive script (components by index into the frame).
+struct Scan {
+  std::vector<int> components;
+  int ss = 0, se = 63, ah = 0, al = 0;
+  bool operator==(const Scan&) const = default;
+};
+using Script = std::vector<Scan>;
+
+// The source coefficients, read once and shared by every candidate encode.
+class Source {
+ public:
+  Source(ByteView jpeg, const Limits& limits);
+  Source(const Source&) = delete;
+  Source& operator=(const Source&) = delete;
+
+  lj::Decompressor& decoder() { return dec_; }
+  jvirt_barray_ptr* coefficients() const { return coefs_; }
+  int components() const { return dec_.get()->num_components; }
+  bool arithmetic() const { return dec_.get()->arith_code != 0; }
+  bool progressive() const { return dec_.get()->progressive_mode != 0; }
+  // Blocks in one MCU when every component is interleaved (libjpeg allows at most 10).
+  int blocks_per_mcu() const;
+
+ private:
+  lj::Decompressor dec_;
+  jvirt_barray_ptr* coefs_ = nullptr;
+};
+
+// Encodes the source's coefficients: baseline when `script` is empty, else progressive with it.
+// The output has no APPn/COM segments (no JFIF or Adobe either). When byte_budget is non-zero and
+// the output grows past it, returns an empty vector (the candidate lost).
+Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget = 0);
+
+// Bytes each scan of an encoded progressive file takes (the DHT/DAC segments just before its SOS,
+// the SOS header and its entropy-coded data), in script order.
+std::vector<std::size_t> scan_costs(ByteView encoded);
+
+// jpegtran's (libjpeg's jpeg_simple_progression) script for this source.
+Script simple_script(const Source& source);
+
+struct SearchResult {
+  Bytes jpeg;  // the winning encode (no APPn segments)
+  bool progressive = false;
+  std::string description;  // e.g. "progressive, 9 scans (luma split 1-5, SA 1)"
+  int encodes = 0;          // encodes the search ran
+};
+
+// Finds the smallest encoding under `coding` and `effort`.
+SearchResult search(Source& source, Coding coding, Effort effort, bool arithmetic);
+
+// True when both decode to the same coefficients in every component and block.
+bool same_coefficients(Source& a, Source& b);
+
+}  // namespace jpegopt::lossless
