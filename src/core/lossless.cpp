@@ -25,6 +25,30 @@ int Source::blocks_per_mcu() const {
   return blocks;
 }
 
+std::vector<Source::ComponentView> Source::view() {
+  std::vector<ComponentView> out;
+  jpeg_decompress_struct* d = dec_.get();
+  for (int ci = 0; ci < d->num_components; ++ci) {
+    const jpeg_component_info& comp = d->comp_info[ci];
+    ComponentView v;
+    v.width_in_blocks = static_cast<int>(comp.width_in_blocks);
+    v.height_in_blocks = static_cast<int>(comp.height_in_blocks);
+    v.h_samp = comp.h_samp_factor;
+    v.v_samp = comp.v_samp_factor;
+    v.rows.resize(comp.height_in_blocks);
+    for (JDIMENSION row = 0; row < comp.height_in_blocks; ++row) {
+      JBLOCKARRAY blocks = nullptr;
+      dec_.run([&] {
+        blocks = (*d->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(d), coefs_[ci], row,
+                                               1, FALSE);
+      });
+      v.rows[row] = blocks[0];
+    }
+    out.push_back(std::move(v));
+  }
+  return out;
+}
+
 Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget) {
   std::vector<jpeg_scan_info> scans(script.size());
   for (std::size_t i = 0; i < script.size(); ++i) {

@@ -35,6 +35,14 @@ class Source {
   // Blocks in one MCU when every component is interleaved (libjpeg allows at most 10).
   int blocks_per_mcu() const;
 
+  // One component's coefficients, straight from libjpeg's arrays (valid while this Source lives).
+  struct ComponentView {
+    int width_in_blocks = 0, height_in_blocks = 0;  // real blocks (no padding)
+    int h_samp = 1, v_samp = 1;
+    std::vector<const JBLOCK*> rows;  // rows[y][x] is block (x, y); at least width_in_blocks each
+  };
+  std::vector<ComponentView> view();
+
  private:
   lj::Decompressor dec_;
   jvirt_barray_ptr* coefs_ = nullptr;

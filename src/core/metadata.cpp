@@ -68,11 +68,14 @@ std::optional<icc::IccInfo> describe_icc(const JpegFile& file) {
 }  // namespace
 
 Bytes make_segment(std::uint8_t marker, ByteView payload) {
-  if (payload.size() > 65533)
-    throw Error(ErrorCode::MetadataLimit, "segment payload over 65533 bytes");
-  Bytes out = {0xFF, marker};
-  append_be16(out, static_cast<unsigned>(payload.size() + 2));
-  append(out, payload);
+  if (payload.size() > 65533) throw Error(ErrorCode::MetadataLimit, "segment payload over 65533 bytes");
+  const std::size_t length = payload.size() + 2;
+  Bytes out(payload.size() + 4);
+  out[0] = 0xFF;
+  out[1] = marker;
+  out[2] = static_cast<std::uint8_t>(length >> 8);
+  out[3] = static_cast<std::uint8_t>(length);
+  std::copy(payload.begin(), payload.end(), out.begin() + 4);
   return out;
 }
 
