@@ -61,15 +61,16 @@ MetadataPolicy parse_metadata_policy(const std::string& strip, const std::string
 }
 
 void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
-  app.add_option("files", a.files, "JPEG files to optimize in place (- reads standard input)");
+  app.add_option("files", a.files, "JPEG files to optimize in place (- = stdin)");
   auto* out = app.add_option("-o,--output", a.output, "Write the result to FILE (one input only)");
   auto* std_out = app.add_flag("--stdout", a.to_stdout, "Write the result to standard output");
   out->excludes(std_out);
 
   auto* meta = app.add_option_group("Metadata");
   meta->add_option("--strip", a.strip,
-                   "safe (default), none, all, or a list of kinds: exif,gps,\n"
-                   "thumbnail,xmp,iptc,icc,com,jfif,adobe,mpf,c2pa,other");
+                   "safe (default), none, all, or kinds: exif,gps,\n"
+                   "thumbnail,xmp,iptc,icc,com,jfif,adobe,mpf,\n"
+                   "c2pa,other");
   meta->add_option("--keep", a.keep, "Kinds to keep whatever --strip says, e.g. icc,exif");
 
   auto* coding = app.add_option_group("Coding");
@@ -77,7 +78,7 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   auto* base = coding->add_flag("--baseline", a.baseline, "Write baseline (sequential) only");
   prog->excludes(base);
   coding->add_flag("--arithmetic", a.arithmetic,
-                   "Arithmetic coding: smaller, but browsers cannot show it");
+                   "Arithmetic coding (browsers cannot show it)");
   coding->add_flag("--huffman", a.huffman, "Convert arithmetic-coded input even if larger");
   coding->add_option("-O,--effort", a.effort, "Scan search: fast|default|max or 1..3")
       ->capture_default_str();

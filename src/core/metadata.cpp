@@ -198,11 +198,10 @@ Plan plan(const JpegFile& file, const MetadataPolicy& policy) {
   // (readers may find them through XMP); only a policy that drops the trailer removes them.
   plan.keep_trailer = policy.keep_trailer;
   if (!plan.keep_trailer && !file.trailer().empty()) {
-    const bool mpf_present =
-        !file.segments(0xE2).empty() &&
-        std::any_of(file.segments(0xE2).begin(), file.segments(0xE2).end(), [&](const Part* p) {
-          return classify_segment(0xE2, file.payload_of(*p)).kind == SegmentKind::Mpf;
-        });
+    const auto app2 = file.segments(0xE2);
+    const bool mpf_present = std::any_of(app2.begin(), app2.end(), [&](const Part* p) {
+      return classify_segment(0xE2, file.payload_of(*p)).kind == SegmentKind::Mpf;
+    });
     add_removed(plan, mpf_present ? MetaKind::Mpf : MetaKind::Other, file.trailer().size());
   }
   if (plan.keep_trailer && !plan.mpf_segment && !file.trailer().empty())

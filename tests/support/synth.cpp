@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "core/jpeg_file.hpp"
 #include "core/libjpeg.hpp"
 
 namespace jpegopt::test {
@@ -56,6 +57,55 @@ Bytes make_jpeg(const SynthSpec& spec) {
     }
     jpeg_finish_compress(c);
   });
+  return out;
+}
+
+}  // namespace jpegopt::test
+
+namespace jpegopt::test {
+
+Bytes decode_pixels(ByteView jpeg) {
+  lj::Decompressor dec(jpeg, {});
+  dec.read_header();
+  jpeg_decompress_struct* d = dec.get();
+  Bytes pixels;
+  dec.run([&] {
+    d->dct_method = JDCT_ISLOW;
+    d->do_fancy_upsampling = FALSE;
+    jpeg_start_decompress(d);
+  });
+  const std::size_t stride =
+      static_cast<std::size_t>(d->output_width) * static_cast<std::size_t>(d->output_components);
+  pixels.resize(stride * d->output_height);
+  dec.run([&] {
+    while (d->output_scanline < d->output_height) {
+      JSAMPROW row = pixels.data() + stride * d->output_scanline;
+      jpeg_read_scanlines(d, &row, 1);
+    }
+    jpeg_finish_decompress(d);
+  });
+  return pixels;
+}
+
+Bytes insert_segment(ByteView jpeg, std::uint8_t marker, ByteView payload) {
+  Bytes out(jpeg.begin(), jpeg.begin() + 2);
+  out.push_back(0xFF);
+  out.push_back(marker);
+  append_be16(out, static_cast<unsigned>(payload.size() + 2));
+  append(out, payload);
+  append(out, jpeg.subspan(2));
+  return out;
+}
+
+std::vector<Bytes> metadata_segments(ByteView jpeg) {
+  const JpegFile file = JpegFile::parse(Bytes(jpeg.begin(), jpeg.end()));
+  std::vector<Bytes> out;
+  for (const auto& part : file.parts())
+    if (part.type == PartType::Segment &&
+        (marker::is_app(part.marker) || part.marker == marker::kCom)) {
+      const auto bytes = file.bytes_of(part);
+      out.emplace_back(bytes.begin(), bytes.end());
+    }
   return out;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "core/bytes.hpp"
 
@@ -26,5 +27,19 @@ Bytes make_jpeg(const SynthSpec& spec);
 
 // The interleaved pixels make_jpeg encodes (width * height * components bytes).
 Bytes synth_pixels(const SynthSpec& spec);
+
+}  // namespace jpegopt::test
+
+namespace jpegopt::test {
+
+// Decodes a JPEG to its pixels with libjpeg (accurate integer IDCT, no fancy upsampling), as an
+// independent check that two files show the same image.
+Bytes decode_pixels(ByteView jpeg);
+
+// Inserts a complete segment (marker, length, payload) right after SOI.
+Bytes insert_segment(ByteView jpeg, std::uint8_t marker, ByteView payload);
+
+// The APPn/COM segments of a file, each as its complete bytes, in file order.
+std::vector<Bytes> metadata_segments(ByteView jpeg);
 
 }  // namespace jpegopt::test

@@ -85,8 +85,8 @@ TEST_CASE("garbage and fill bytes between segments are kept as gaps", "[jpeg_fil
   const JpegFile file = JpegFile::parse(data);
   REQUIRE(file.parts().size() > 2);
   CHECK(file.parts()[1].type == PartType::Gap);
-  CHECK(file.parts()[1].size ==
-        4);  // x y z and the first fill byte; the last 0xFF starts the marker
+  // x y z and both inserted fill bytes; the segment's own 0xFF starts the marker.
+  CHECK(file.parts()[1].size == 5);
   CHECK(file.write() == data);
 }
 
