@@ -1,0 +1,551 @@
+#include "core/scan_cost.hpp"
+
+#include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <map>
+#include <stdexcept>
+
+namespace jpegopt::scan_cost {
+
+namespace {
+
+// Zigzag index -> natural (row-major) index, as libjpeg's jpeg_natural_order.
+constexpr std::array<int, 64> kNaturalOrder = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33, 40, 48,
+    41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+    30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63};
+
+constexpr unsigned kMaxEobRun = 0x7FFF;
+// jcphuff.c: MAX_CORR_BITS - DCTSIZE2 + 1, the buffered correction bits that force an EOB out.
+constexpr unsigned kMaxBufferedBits = 1000 - 64 + 1;
+
+int bit_length(unsigned v) {
+  return v == 0 ? 0 : static_cast<int>(std::bit_width(v));
+}
+
+// Symbol statistics of one Huffman table plus the raw bits written next to its symbols.
+struct Stats {
+  std::array<std::uint64_t, 256> freq{};
+  std::uint64_t raw_bits = 0;
+};
+
+// The entropy-coded bytes of a scan, as jcphuff.c's emit_bits writes them: counts bytes and the
+// 0xFF bytes that get a stuffed zero.
+struct BitSink {
+  std::uint64_t acc = 0;
+  int n = 0;
+  std::uint64_t bytes = 0, ff = 0;
+  void put(unsigned value, int size) {
+    acc = (acc << size) | (value & ((1u << size) - 1));
+    n += size;
+    while (n >= 8) {
+      n -= 8;
+      ++bytes;
+      if (((acc >> n) & 0xFF) == 0xFF) ++ff;
+    }
+  }
+  std::uint64_t finish() {
+    put(0x7F, 7);  // flush_bits: fill the partial byte with ones
+    return bytes + ff;
+  }
+};
+
+// Statistics mode of the coders below (jcphuff.c's gather pass).
+struct Gather {
+  static constexpr bool kValues = false;
+  Stats* stats = nullptr;
+  void symbol(int s) { ++stats->freq[static_cast<std::size_t>(s)]; }
+  void bits(unsigned /*value*/, int size) { stats->raw_bits += static_cast<unsigned>(size); }
+};
+
+// Output mode: the real codes into a BitSink.
+struct Emit {
+  static constexpr bool kValues = true;
+  const HuffmanLengths* table = nullptr;
+  BitSink* sink = nullptr;
+  void symbol(int s) {
+    sink->put(table->code[static_cast<std::size_t>(s)], table->length[static_cast<std::size_t>(s)]);
+  }
+  void bits(unsigned value, int size) {
+    if (size) sink->put(value, size);
+  }
+};
+
+// Entropy-coded bytes for `bits` bits, padded to a byte, plus the estimated stuffed zeros.
+std::uint64_t estimated_data_bytes(std::uint64_t bits) {
+  const std::uint64_t bytes = (bits + 7) / 8;
+  return bytes + (bytes + 128) / 256;
+}
+
+// Bits of the coded symbols under `h`; adds the DHT segment size to `tables`.
+std::uint64_t coded_bits(const Stats& stats, const HuffmanLengths& h, std::size_t& tables) {
+  std::uint64_t bits = stats.raw_bits;
+  for (int s = 0; s < 256; ++s)
+    bits += stats.freq[static_cast<std::size_t>(s)] * h.length[static_cast<std::size_t>(s)];
+  // FF C4, length, class/id, 16 counts, the symbols: one segment per table (jcmarker emit_dht).
+  tables += 2 + 2 + 1 + 16 + static_cast<std::size_t>(h.symbols);
+  return bits;
+}
+
+std::size_t sos_bytes(std::size_t components) {
+  return 2 + 2 + 1 + 2 * components + 3;
+}
+
+// One AC scan of one component (jcphuff.c encode_mcu_AC_first / encode_mcu_AC_refine), fed block
+// by block; `Out` is Gather or Emit.
+template <class Out>
+struct AcCoder {
+  Out out;
+  int ss = 1, se = 63, al = 0;
+  bool refine = false;
+  std::uint64_t band = 0;  // zigzag positions ss..se
+  unsigned eobrun = 0;
+  unsigned buffered = 0;  // BE: correction bits waiting for the next EOB run symbol
+  std::array<std::uint8_t, 1024> be_bits{};
+
+  AcCoder(Out o, const lossless::Scan& s)
+      : out(o), ss(s.ss), se(s.se), al(s.al), refine(s.ah != 0) {
+    band = (se >= 63 ? ~std::uint64_t{0} : (std::uint64_t{1} << (se + 1)) - 1) &
+           ~((std::uint64_t{1} << ss) - 1);
+  }
+
+  void emit_eobrun() {
+    if (eobrun == 0) return;
+    const int nbits = bit_length(eobrun) - 1;
+    out.symbol(nbits << 4);
+    out.bits(eobrun, nbits);
+    if constexpr (Out::kValues) {
+      for (unsigned i = 0; i < buffered; ++i)
+        out.bits(be_bits[i], 1);
+    } else {
+      out.bits(0, static_cast<int>(buffered));
+    }
+    eobrun = 0;
+    buffered = 0;
+  }
+
+  void block(const std::int16_t* zz, std::uint64_t gt_al, std::uint64_t gt_al1) {
+    if (refine)
+      refinement(zz, gt_al, gt_al1);
+    else
+      first(zz, gt_al);
+  }
+
+  // `gt_al`: positions with |coef| >> al != 0.
+  void first(const std::int16_t* zz, std::uint64_t gt_al) {
+    std::uint64_t x = gt_al & band;
+    if (x == 0) {
+      if (++eobrun == kMaxEobRun) emit_eobrun();
+      return;
+    }
+    emit_eobrun();
+    int prev = ss - 1;
+    while (x) {
+      const int k = std::countr_zero(x);
+      x &= x - 1;
+      int r = k - prev - 1;
+      prev = k;
+      for (; r > 15; r -= 16)
+        out.symbol(0xF0);
+      const int v = zz[k];
+      const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al;
+      const int size = bit_length(a);
+      out.symbol((r << 4) + size);
+      out.bits(v < 0 ? ~a : a, size);
+    }
+    if (prev < se && ++eobrun == kMaxEobRun) emit_eobrun();
+  }
+
+  // `gt_al1`: |coef| >> al > 1, i.e. nonzero in earlier scans (they get correction bits).
+  void refinement(const std::int16_t* zz, std::uint64_t gt_al, std::uint64_t gt_al1) {
+    std::uint64_t x = gt_al & band;
+    const std::uint64_t old = gt_al1 & band;
+    const std::uint64_t fresh = x & ~old;
+    const int eob = fresh ? 63 - std::countl_zero(fresh) : -1;  // last newly-nonzero position
+    int r = 0;
+    unsigned br = 0;  // correction bits buffered in this block
+    std::array<std::uint8_t, 64> br_bits;
+    auto flush_br = [&] {
+      if constexpr (Out::kValues) {
+        for (unsigned i = 0; i < br; ++i)
+          out.bits(br_bits[i], 1);
+      } else {
+        out.bits(0, static_cast<int>(br));
+      }
+      br = 0;
+    };
+    int prev = ss - 1;
+    while (x) {
+      const int k = std::countr_zero(x);
+      x &= x - 1;
+      r += k - prev - 1;
+      prev = k;
+      while (r > 15 && k <= eob) {
+        emit_eobrun();
+        out.symbol(0xF0);
+        r -= 16;
+        flush_br();
+      }
+      const int v = zz[k];
+      const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al;
+      if (old >> k & 1) {
+        if constexpr (Out::kValues) br_bits[br] = static_cast<std::uint8_t>(a & 1);
+        ++br;
+        continue;
+      }
+      emit_eobrun();
+      out.symbol((r << 4) + 1);
+      out.bits(v < 0 ? 0 : 1, 1);
+      flush_br();
+      r = 0;
+    }
+    r += se - prev;
+    if (r > 0 || br > 0) {
+      ++eobrun;
+      if constexpr (Out::kValues)
+        std::copy(br_bits.begin(), br_bits.begin() + br, be_bits.begin() + buffered);
+      buffered += br;
+      if (eobrun == kMaxEobRun || buffered > kMaxBufferedBits) emit_eobrun();
+    }
+  }
+};
+
+// DC first scans: `code` one block's DC with its component's coder and predictor.
+template <class Out>
+void dc_code(Out& out, int dc, int al, int& last) {
+  const int v = dc >> al;  // arithmetic shift, as IRIGHT_SHIFT
+  const int diff = v - last;
+  last = v;
+  const int nbits = bit_length(static_cast<unsigned>(diff < 0 ? -diff : diff));
+  out.symbol(nbits);
+  out.bits(static_cast<unsigned>(diff < 0 ? diff - 1 : diff), nbits);
+}
+
+}  // namespace
+
+std::vector<int> dc_table_numbers(J_COLOR_SPACE color_space, int components) {
+  std::vector<int> tables(static_cast<std::size_t>(std::max(components, 0)), 0);
+  if (color_space == JCS_YCbCr || color_space == JCS_YCCK)
+    for (int c = 1; c < components && c < 3; ++c)
+      tables[static_cast<std::size_t>(c)] = 1;
+  return tables;
+}
+
+HuffmanLengths optimal_huffman_lengths(const std::array<std::uint64_t, 256>& freq_in) {
+  // jchuff.c jpeg_gen_optimal_table: Huffman's procedure with the reserved symbol 256 (so no
+  // code is all ones), ties broken towards the larger symbol, then lengths over 16 folded back.
+  constexpr int kMaxLen = 32;
+  std::array<std::uint64_t, 257> freq{};
+  std::array<int, 257> codesize{};
+  std::array<int, 257> others{};
+  others.fill(-1);
+  std::vector<int> live;  // symbols with a nonzero count, ascending (the loops' scan order)
+  for (int s = 0; s < 256; ++s) {
+    freq[static_cast<std::size_t>(s)] = freq_in[static_cast<std::size_t>(s)];
+    if (freq_in[static_cast<std::size_t>(s)]) live.push_back(s);
+  }
+  freq[256] = 1;
+  live.push_back(256);
+  HuffmanLengths out;
+  out.symbols = static_cast<int>(live.size()) - 1;
+  constexpr std::uint64_t kNone = 1000000000;  // libjpeg's "infinite" frequency
+  for (;;) {
+    int c1 = -1, c2 = -1;
+    std::uint64_t v = kNone;
+    for (int i : live)
+      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v) {
+        v = freq[static_cast<std::size_t>(i)];
+        c1 = i;
+      }
+    v = kNone;
+    for (int i : live)
+      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v && i != c1) {
+        v = freq[static_cast<std::size_t>(i)];
+        c2 = i;
+      }
+    if (c2 < 0) break;
+    freq[static_cast<std::size_t>(c1)] += freq[static_cast<std::size_t>(c2)];
+    freq[static_cast<std::size_t>(c2)] = 0;
+    ++codesize[static_cast<std::size_t>(c1)];
+    while (others[static_cast<std::size_t>(c1)] >= 0) {
+      c1 = others[static_cast<std::size_t>(c1)];
+      ++codesize[static_cast<std::size_t>(c1)];
+    }
+    others[static_cast<std::size_t>(c1)] = c2;
+    ++codesize[static_cast<std::size_t>(c2)];
+    while (others[static_cast<std::size_t>(c2)] >= 0) {
+      c2 = others[static_cast<std::size_t>(c2)];
+      ++codesize[static_cast<std::size_t>(c2)];
+    }
+  }
+  std::array<int, kMaxLen + 1> bits{};
+  for (int i : live) {
+    const int size = codesize[static_cast<std::size_t>(i)];
+    if (size > kMaxLen) throw std::runtime_error("scan_cost: Huffman code length overflow");
+    if (size) ++bits[static_cast<std::size_t>(size)];
+  }
+  int i = kMaxLen;
+  for (; i > 16; --i)
+    while (bits[static_cast<std::size_t>(i)] > 0) {
+      int j = i - 2;
+      while (bits[static_cast<std::size_t>(j)] == 0)
+        --j;
+      bits[static_cast<std::size_t>(i)] -= 2;
+      ++bits[static_cast<std::size_t>(i - 1)];
+      bits[static_cast<std::size_t>(j + 1)] += 2;
+      --bits[static_cast<std::size_t>(j)];
+    }
+  while (i > 0 && bits[static_cast<std::size_t>(i)] == 0)
+    --i;
+  --bits[static_cast<std::size_t>(i)];
+  // Symbols sorted by their unadjusted length (then value) take the adjusted lengths in order.
+  std::vector<int> order(live.begin(), live.end() - 1);
+  std::stable_sort(order.begin(), order.end(), [&codesize](int a, int b) {
+    return codesize[static_cast<std::size_t>(a)] < codesize[static_cast<std::size_t>(b)];
+  });
+  // Canonical codes in that order (jchuff.c jpeg_make_c_derived_tbl).
+  std::size_t next = 0;
+  unsigned code = 0;
+  for (int len = 1; len <= 16; ++len) {
+    for (int n = 0; n < bits[static_cast<std::size_t>(len)] && next < order.size(); ++n) {
+      const auto sym = static_cast<std::size_t>(order[next++]);
+      out.length[sym] = static_cast<std::uint8_t>(len);
+      out.code[sym] = static_cast<std::uint16_t>(code++);
+    }
+    code <<= 1;
+  }
+  return out;
+}
+
+Estimator::Estimator(const std::vector<lossless::Source::ComponentView>& comps, int image_width,
+                     int image_height, std::vector<int> dc_tables)
+    : image_width_(image_width), image_height_(image_height) {
+  for (std::size_t ci = 0; ci < comps.size(); ++ci) {
+    const auto& view = comps[ci];
+    Component c;
+    c.width = view.width_in_blocks;
+    c.height = view.height_in_blocks;
+    c.h_samp = view.h_samp;
+    c.v_samp = view.v_samp;
+    c.dc_table = ci < dc_tables.size() ? dc_tables[ci] : (ci == 0 ? 0 : 1);
+    const std::size_t blocks =
+        static_cast<std::size_t>(c.width) * static_cast<std::size_t>(c.height);
+    c.coef.resize(blocks * 64);
+    c.nonzero.resize(blocks);
+    std::size_t b = 0;
+    for (int y = 0; y < c.height; ++y) {
+      const JBLOCK* row = view.rows[static_cast<std::size_t>(y)];
+      for (int x = 0; x < c.width; ++x, ++b) {
+        const JCOEF* in = row[x];
+        std::int16_t* zz = &c.coef[b * 64];
+        std::uint64_t mask = 0;
+        for (int k = 0; k < 64; ++k) {
+          const JCOEF v = in[kNaturalOrder[static_cast<std::size_t>(k)]];
+          zz[k] = static_cast<std::int16_t>(v);
+          mask |= static_cast<std::uint64_t>(v != 0) << k;
+        }
+        c.nonzero[b] = mask & ~std::uint64_t{1};  // AC positions only
+      }
+    }
+    max_h_ = std::max(max_h_, c.h_samp);
+    max_v_ = std::max(max_v_, c.v_samp);
+    comps_.push_back(std::move(c));
+  }
+}
+
+namespace {
+std::vector<int> source_dc_tables(lossless::Source& source) {
+  return dc_table_numbers(source.decoder().get()->jpeg_color_space, source.components());
+}
+}  // namespace
+
+Estimator::Estimator(lossless::Source& source)
+    : Estimator(source.view(), static_cast<int>(source.decoder().get()->image_width),
+                static_cast<int>(source.decoder().get()->image_height), source_dc_tables(source)) {}
+
+std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing) const {
+  const std::size_t n = scan.components.size();
+  const int mcu_cols = (image_width_ + 8 * max_h_ - 1) / (8 * max_h_);
+  const int mcu_rows = (image_height_ + 8 * max_v_ - 1) / (8 * max_v_);
+  const int al = scan.al;
+
+  // Visits the scan's blocks in coding order: f(index in scan, DC value). In an interleaved
+  // scan, blocks past a component's edge are jctrans.c's dummy blocks, whose DC repeats the
+  // previous block of the same component in the MCU.
+  auto walk = [&](auto&& f) {
+    if (n == 1) {
+      const Component& c = comps_[static_cast<std::size_t>(scan.components[0])];
+      for (std::size_t b = 0; b < c.nonzero.size(); ++b)
+        f(std::size_t{0}, static_cast<int>(c.coef[b * 64]));
+      return;
+    }
+    for (int my = 0; my < mcu_rows; ++my)
+      for (int mx = 0; mx < mcu_cols; ++mx)
+        for (std::size_t i = 0; i < n; ++i) {
+          const Component& c = comps_[static_cast<std::size_t>(scan.components[i])];
+          int dc = 0;
+          for (int yy = 0; yy < c.v_samp; ++yy) {
+            const int y = my * c.v_samp + yy;
+            for (int xx = 0; xx < c.h_samp; ++xx) {
+              const int x = mx * c.h_samp + xx;
+              if (y < c.height && x < c.width)
+                dc = c.coef[(static_cast<std::size_t>(y) * static_cast<std::size_t>(c.width) +
+                             static_cast<std::size_t>(x)) *
+                            64];
+              f(i, dc);
+            }
+          }
+        }
+  };
+
+  if (scan.ah != 0) {
+    // Refinement: bit Al of each DC, raw (dummy blocks included); no table.
+    BitSink sink;
+    std::uint64_t blocks = 0;
+    if (stuffing == Stuffing::Exact) {
+      walk([&](std::size_t, int dc) { sink.put(static_cast<unsigned>(dc >> al), 1); });
+      return sos_bytes(n) + static_cast<std::size_t>(sink.finish());
+    }
+    walk([&](std::size_t, int) { ++blocks; });
+    return sos_bytes(n) + static_cast<std::size_t>(estimated_data_bytes(blocks));
+  }
+
+  // Components sharing a DC table (the chroma of YCbCr) share its statistics.
+  std::map<int, Stats> stats;
+  std::vector<Gather> gather(n);
+  for (std::size_t i = 0; i < n; ++i)
+    gather[i].stats = &stats[comps_[static_cast<std::size_t>(scan.components[i])].dc_table];
+  std::vector<int> last(n, 0);
+  walk([&](std::size_t i, int dc) { dc_code(gather[i], dc, al, last[i]); });
+
+  std::map<int, HuffmanLengths> tables;
+  std::size_t table_bytes = 0;
+  std::uint64_t bits = 0;
+  for (const auto& [tbl, st] : stats) {
+    tables[tbl] = optimal_huffman_lengths(st.freq);
+    bits += coded_bits(st, tables[tbl], table_bytes);
+  }
+  if (stuffing == Stuffing::Estimate)
+    return table_bytes + sos_bytes(n) + static_cast<std::size_t>(estimated_data_bytes(bits));
+
+  BitSink sink;
+  std::vector<Emit> emit(n);
+  for (std::size_t i = 0; i < n; ++i)
+    emit[i] = {&tables[comps_[static_cast<std::size_t>(scan.components[i])].dc_table], &sink};
+  std::fill(last.begin(), last.end(), 0);
+  walk([&](std::size_t i, int dc) { dc_code(emit[i], dc, al, last[i]); });
+  return table_bytes + sos_bytes(n) + static_cast<std::size_t>(sink.finish());
+}
+
+namespace {
+
+// Runs `coders` (AcCoder<Gather> or AcCoder<Emit>) over every block of a component.
+template <class Coder>
+void run_ac(const std::vector<std::int16_t>& coef, const std::vector<std::uint64_t>& nonzero,
+            std::vector<Coder>& coders) {
+  int max_t = 0;  // the highest point transform a mask is needed for
+  for (const Coder& c : coders)
+    max_t = std::max(max_t, c.al + 1);
+  max_t = std::min(max_t, 16);
+  std::array<std::uint64_t, 18> gt{};  // gt[t]: positions with |coef| >> t != 0
+  const std::size_t blocks = nonzero.size();
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::int16_t* zz = &coef[b * 64];
+    gt[0] = nonzero[b];
+    for (int t = 1; t <= max_t; ++t) {
+      std::uint64_t m = 0;
+      for (std::uint64_t x = gt[static_cast<std::size_t>(t - 1)]; x; x &= x - 1) {
+        const int k = std::countr_zero(x);
+        const int v = zz[k];
+        if ((v < 0 ? -v : v) >> t) m |= std::uint64_t{1} << k;
+      }
+      gt[static_cast<std::size_t>(t)] = m;
+    }
+    for (Coder& c : coders) {
+      const auto t = static_cast<std::size_t>(std::min(c.al, 16));
+      c.block(zz, gt[t], gt[t + 1]);
+    }
+  }
+}
+
+}  // namespace
+
+void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*>& scans,
+                               Stuffing stuffing, std::vector<std::size_t>& out) const {
+  const Component& c = comps_[static_cast<std::size_t>(comp)];
+  std::vector<Stats> stats(scans.size());
+  std::vector<AcCoder<Gather>> gather;
+  for (std::size_t i = 0; i < scans.size(); ++i)
+    gather.emplace_back(Gather{&stats[i]}, *scans[i]);
+  run_ac(c.coef, c.nonzero, gather);
+
+  std::vector<HuffmanLengths> tables(scans.size());
+  std::vector<std::size_t> fixed(scans.size());  // tables + SOS
+  std::vector<std::uint64_t> bits(scans.size());
+  for (std::size_t i = 0; i < scans.size(); ++i) {
+    gather[i].emit_eobrun();  // finish_pass: the pending EOB run
+    tables[i] = optimal_huffman_lengths(stats[i].freq);
+    fixed[i] = sos_bytes(1);
+    bits[i] = coded_bits(stats[i], tables[i], fixed[i]);
+  }
+  if (stuffing == Stuffing::Estimate) {
+    for (std::size_t i = 0; i < scans.size(); ++i)
+      out[i] = fixed[i] + static_cast<std::size_t>(estimated_data_bytes(bits[i]));
+    return;
+  }
+  std::vector<BitSink> sinks(scans.size());
+  std::vector<AcCoder<Emit>> emit;
+  for (std::size_t i = 0; i < scans.size(); ++i)
+    emit.emplace_back(Emit{&tables[i], &sinks[i]}, *scans[i]);
+  run_ac(c.coef, c.nonzero, emit);
+  for (std::size_t i = 0; i < scans.size(); ++i) {
+    emit[i].emit_eobrun();
+    out[i] = fixed[i] + static_cast<std::size_t>(sinks[i].finish());
+  }
+}
+
+std::vector<std::size_t> Estimator::scan_bytes(const std::vector<lossless::Scan>& scans,
+                                               Stuffing stuffing) const {
+  std::vector<std::size_t> out(scans.size(), 0);
+  std::map<int, std::vector<std::size_t>> ac_by_comp;  // component -> indices into scans
+  for (std::size_t i = 0; i < scans.size(); ++i) {
+    const lossless::Scan& s = scans[i];
+    if (s.components.empty() || s.components.size() > 4)
+      throw std::invalid_argument("scan_cost: a scan has 1 to 4 components");
+    for (int ci : s.components)
+      if (ci < 0 || ci >= components())
+        throw std::invalid_argument("scan_cost: component index out of range");
+    if (s.ah < 0 || s.al < 0 || s.al > 13 || s.ah > 13)
+      throw std::invalid_argument("scan_cost: bad successive approximation");
+    if (s.ss == 0) {
+      if (s.se != 0) throw std::invalid_argument("scan_cost: DC scans code DC only");
+      out[i] = dc_scan_bytes(s, stuffing);
+    } else {
+      if (s.components.size() != 1 || s.se < s.ss || s.se > 63)
+        throw std::invalid_argument("scan_cost: invalid AC scan");
+      ac_by_comp[s.components[0]].push_back(i);
+    }
+  }
+  for (const auto& [comp, idx] : ac_by_comp) {
+    std::vector<const lossless::Scan*> group;
+    for (std::size_t i : idx)
+      group.push_back(&scans[i]);
+    std::vector<std::size_t> costs(group.size());
+    ac_scans_bytes(comp, group, stuffing, costs);
+    for (std::size_t j = 0; j < idx.size(); ++j)
+      out[idx[j]] = costs[j];
+  }
+  return out;
+}
+
+std::size_t Estimator::scan_bytes(const lossless::Scan& scan, Stuffing stuffing) const {
+  return scan_bytes(std::vector<lossless::Scan>{scan}, stuffing).front();
+}
+
+std::size_t estimate_scan_bytes(const std::vector<lossless::Source::ComponentView>& comps,
+                                const lossless::Scan& scan, int image_width, int image_height) {
+  return Estimator(comps, image_width, image_height).scan_bytes(scan);
+}
+
+}  // namespace jpegopt::scan_cost
