@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -69,22 +70,22 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
   const auto started = std::chrono::steady_clock::now();
   Totals totals;
   // With --stdout, reports go to stderr so that standard output carries only the image.
-  std::FILE* report = args.to_stdout ? stderr : stdout;
+  const bool image_on_stdout =
+      args.to_stdout || (args.output.empty() &&
+                         std::find(args.files.begin(), args.files.end(), "-") != args.files.end());
+  std::FILE* report = image_on_stdout ? stderr : stdout;
   for (const auto& path : args.files) {
     try {
       const Bytes input = io::read_file(path);
       const Outcome outcome = optimize(input, options);
       const ByteView result =
           outcome.status == FileStatus::Optimized ? ByteView(outcome.bytes) : ByteView(input);
-      if (args.to_stdout) {
+      if (args.to_stdout || (path == "-" && args.output.empty())) {
         io::write_stdout(result);
       } else if (!args.output.empty()) {
         io::write_new_file(args.output, result, true);
       } else if (outcome.status == FileStatus::Optimized) {
-        if (path == "-")
-          io::write_stdout(result);
-        else
-          io::write_atomic(path, outcome.bytes, io::WriteOptions{args.preserve, true});
+        io::write_atomic(path, outcome.bytes, io::WriteOptions{args.preserve, true});
       }
       totals.bytes_in += outcome.bytes_in;
       totals.bytes_out += result.size();
