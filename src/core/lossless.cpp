@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "core/jpeg_file.hpp"
+#include "core/scan_cost.hpp"
 
 namespace jpegopt::lossless {
 
@@ -110,6 +111,8 @@ std::vector<std::size_t> scan_costs(ByteView encoded) {
 
 namespace {
 
+constexpr std::size_t kBaselineTrialBytes = 512 * 1024;
+
 Scan dc_scan(std::vector<int> comps, int ah, int al) {
   return {std::move(comps), 0, 0, ah, al};
 }
@@ -164,8 +167,9 @@ Script make_script(const Source& source, const Candidate& cand) {
   return script;
 }
 
-// The candidate plans per effort. `default` keeps the plans that won most often on the photo
-// corpus (see docs/scan-search.md); `max` tries the whole family.
+// The candidate plans per effort. Their costs come from the estimator, which is cheap next to an
+// encode, so `default` can afford the whole family of splits and point transforms; `max` adds
+// finer splits and exact byte-stuffing counts.
 struct PlanSet {
   std::vector<AcPlan> luma;
   std::vector<AcPlan> chroma;
@@ -173,20 +177,20 @@ struct PlanSet {
 };
 
 PlanSet plan_set(Effort effort) {
-  if (effort == Effort::Max) {
-    PlanSet set;
-    for (int al : {0, 1, 2})
-      for (int split : {1, 2, 3, 5, 8, 12, 20, 63})
-        set.luma.push_back({split, al});
-    for (int al : {0, 1})
-      for (int split : {1, 2, 5, 63})
-        set.chroma.push_back({split, al});
-    set.dc = {DcPlan::Interleaved, DcPlan::Separate, DcPlan::InterleavedSa};
-    return set;
-  }
-  return {{{2, 1}, {5, 1}, {8, 1}, {5, 2}},
-          {{63, 1}, {2, 1}, {63, 0}, {5, 1}},
-          {DcPlan::Interleaved, DcPlan::Separate}};
+  PlanSet set;
+  const std::vector<int> luma_splits =
+      effort == Effort::Max ? std::vector<int>{1, 2, 3, 4, 5, 6, 8, 10, 12, 16, 20, 28, 63}
+                            : std::vector<int>{1, 2, 3, 5, 8, 12, 20, 63};
+  const std::vector<int> chroma_splits =
+      effort == Effort::Max ? std::vector<int>{1, 2, 3, 5, 8, 63} : std::vector<int>{1, 2, 5, 63};
+  for (int al : {0, 1, 2})
+    for (int split : luma_splits)
+      set.luma.push_back({split, al});
+  for (int al : {0, 1, 2})
+    for (int split : chroma_splits)
+      set.chroma.push_back({split, al});
+  set.dc = {DcPlan::Interleaved, DcPlan::Separate, DcPlan::InterleavedSa};
+  return set;
 }
 
 using ScanKey = std::tuple<std::vector<int>, int, int, int, int>;
@@ -252,127 +256,156 @@ SearchResult search(Source& source, Coding coding, Effort effort, bool arithmeti
     }
   };
   auto budget = [&best] { return best.jpeg.empty() ? std::size_t{0} : best.jpeg.size(); };
-
-  if (coding != Coding::Progressive) {
+  auto try_baseline = [&] {
+    if (coding == Coding::Progressive) return;
+    // Progressive wins on every photo of the corpus above a few hundred KB, and a losing baseline
+    // costs nearly a whole encode before it hits the budget: like ECT, try it on smaller files.
+    if (coding == Coding::Auto && best.jpeg.size() > kBaselineTrialBytes) return;
     ++best.encodes;
-    consider(encode(source, {}, arithmetic), false, "baseline");
-  }
-  if (coding == Coding::Baseline) return best;
-
-  if (effort == Effort::Fast) {
-    const Script script = simple_script(source);
-    ++best.encodes;
-    consider(encode(source, script, arithmetic, budget()), true, describe(script));
+    // Run after the progressive candidate: a losing baseline stops at the budget.
+    consider(encode(source, {}, arithmetic, budget()), false, "baseline");
+  };
+  if (coding == Coding::Baseline) {
+    try_baseline();
     return best;
   }
 
-  // Measure: each measuring script pairs the i-th plan of every component, so that every
-  // candidate scan is encoded once; a scan's cost does not depend on the other scans.
-  const PlanSet set = plan_set(effort);
-  const int n = source.components();
-  const std::size_t rounds = std::max({set.luma.size(), set.chroma.size(), set.dc.size()});
-  std::map<ScanKey, std::size_t> cost;
-  std::vector<std::pair<Script, std::size_t>> measured;  // script and its total size
-  for (std::size_t r = 0; r < rounds; ++r) {
-    Candidate cand;
-    cand.dc = set.dc[r % set.dc.size()];
-    for (int c = 0; c < n; ++c) {
-      const auto& plans = c == 0 ? set.luma : set.chroma;
-      cand.ac.push_back(plans[r % plans.size()]);
-    }
-    const Script script = make_script(source, cand);
-    Bytes jpeg = encode(source, script, arithmetic);
+  // Arithmetic coding has no Huffman tables to model, and fast effort is jpegtran's script.
+  if (effort == Effort::Fast || arithmetic) {
+    const Script script = simple_script(source);
     ++best.encodes;
-    const auto costs = scan_costs(jpeg);
-    for (std::size_t i = 0; i < script.size() && i < costs.size(); ++i)
-      cost[key_of(script[i])] = costs[i];
-    measured.emplace_back(script, jpeg.size());
-    consider(std::move(jpeg), true, describe(script));
+    consider(encode(source, script, arithmetic), true, describe(script));
+    try_baseline();
+    return best;
   }
 
-  // Choose per component and for DC the plan with the smallest measured cost.
+  // Predict the bytes of every candidate scan from the coefficients (a scan's size does not
+  // depend on the other scans), pick the cheapest plan per component and for DC, and encode
+  // that script once.
+  const scan_cost::Estimator estimator(source);
+  const scan_cost::Stuffing stuffing =
+      effort == Effort::Max ? scan_cost::Stuffing::Exact : scan_cost::Stuffing::Estimate;
+  const PlanSet set = plan_set(effort);
+  const int n = source.components();
+
+  std::vector<Scan> queries;
+  auto ac_scans = [](int comp, const AcPlan& plan) {
+    auto scans = first_scans(comp, plan);
+    for (auto& s : refine_scans(comp, plan))
+      scans.push_back(s);
+    return scans;
+  };
+  auto dc_scans = [&](DcPlan dc) {
+    Script only_dc;
+    for (const auto& s :
+         make_script(source, Candidate{dc, std::vector<AcPlan>(static_cast<std::size_t>(n))}))
+      if (s.ss == 0) only_dc.push_back(s);
+    return only_dc;
+  };
+  for (DcPlan dc : set.dc)
+    for (auto& s : dc_scans(dc))
+      queries.push_back(s);
+  for (int c = 0; c < n; ++c)
+    for (const AcPlan& p : c == 0 ? set.luma : set.chroma)
+      for (auto& s : ac_scans(c, p))
+        queries.push_back(s);
+  std::sort(queries.begin(), queries.end(),
+            [](const Scan& a, const Scan& b) { return key_of(a) < key_of(b); });
+  queries.erase(std::unique(queries.begin(), queries.end()), queries.end());
+  const std::vector<std::size_t> sizes = estimator.scan_bytes(queries, stuffing);
+  std::map<ScanKey, std::size_t> cost;
+  for (std::size_t i = 0; i < queries.size(); ++i)
+    cost[key_of(queries[i])] = sizes[i];
   auto sum_cost = [&cost](const std::vector<Scan>& scans) {
     std::size_t total = 0;
-    for (const auto& s : scans) {
-      auto it = cost.find(key_of(s));
-      if (it == cost.end()) return SIZE_MAX;
-      total += it->second;
-    }
+    for (const auto& s : scans)
+      total += cost.at(key_of(s));
     return total;
   };
+
   Candidate chosen;
   std::size_t best_dc = SIZE_MAX;
-  for (DcPlan dc : set.dc) {
-    Candidate probe{dc, std::vector<AcPlan>(static_cast<std::size_t>(n))};
-    Script dc_only;
-    for (const auto& s : make_script(source, probe))
-      if (s.ss == 0) dc_only.push_back(s);
-    const std::size_t c = sum_cost(dc_only);
-    if (c < best_dc) {
+  for (DcPlan dc : set.dc)
+    if (const std::size_t c = sum_cost(dc_scans(dc)); c < best_dc) {
       best_dc = c;
       chosen.dc = dc;
     }
-  }
   for (int c = 0; c < n; ++c) {
     const auto& plans = c == 0 ? set.luma : set.chroma;
     AcPlan pick = plans.front();
     std::size_t pick_cost = SIZE_MAX;
-    for (const AcPlan& p : plans) {
-      auto scans = first_scans(c, p);
-      for (auto& s : refine_scans(c, p))
-        scans.push_back(s);
-      const std::size_t cst = sum_cost(scans);
-      if (cst < pick_cost) {
+    for (const AcPlan& p : plans)
+      if (const std::size_t cst = sum_cost(ac_scans(c, p)); cst < pick_cost) {
         pick_cost = cst;
         pick = p;
       }
-    }
     chosen.ac.push_back(pick);
   }
-  const Script final_script = make_script(source, chosen);
-  const bool already = std::any_of(measured.begin(), measured.end(),
-                                   [&](const auto& m) { return m.first == final_script; });
-  if (!already) {
-    ++best.encodes;
-    consider(encode(source, final_script, arithmetic, budget()), true, describe(final_script));
-  }
+  const Script script = make_script(source, chosen);
+  ++best.encodes;
+  consider(encode(source, script, arithmetic), true, describe(script));
+  try_baseline();
   return best;
 }
 
-bool same_coefficients(Source& a, Source& b) {
-  jpeg_decompress_struct* da = a.decoder().get();
-  jpeg_decompress_struct* db = b.decoder().get();
-  if (da->num_components != db->num_components || da->image_width != db->image_width ||
-      da->image_height != db->image_height || da->jpeg_color_space != db->jpeg_color_space)
-    return false;
-  bool same = true;
-  for (int ci = 0; ci < da->num_components && same; ++ci) {
-    const jpeg_component_info& ca = da->comp_info[ci];
-    const jpeg_component_info& cb = db->comp_info[ci];
-    if (ca.h_samp_factor != cb.h_samp_factor || ca.v_samp_factor != cb.v_samp_factor ||
-        ca.width_in_blocks != cb.width_in_blocks || ca.height_in_blocks != cb.height_in_blocks ||
-        ca.component_id != cb.component_id)
-      return false;
-    if (!ca.quant_table || !cb.quant_table ||
-        std::memcmp(ca.quant_table->quantval, cb.quant_table->quantval,
-                    sizeof(UINT16) * DCTSIZE2) != 0)
-      return false;
-    const std::size_t row_bytes = sizeof(JBLOCK) * ca.width_in_blocks;
-    for (JDIMENSION row = 0; row < ca.height_in_blocks && same; ++row) {
-      JBLOCKARRAY ra = nullptr;
-      JBLOCKARRAY rb = nullptr;
-      a.decoder().run([&] {
-        ra = (*da->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(da),
-                                            a.coefficients()[ci], row, 1, FALSE);
-      });
-      b.decoder().run([&] {
-        rb = (*db->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(db),
-                                            b.coefficients()[ci], row, 1, FALSE);
-      });
-      same = std::memcmp(ra[0], rb[0], row_bytes) == 0;
-    }
+namespace {
+
+// Two independent 64-bit multiply-xorshift lanes over 64-bit words.
+class Hasher {
+ public:
+  void add(std::uint64_t v) {
+    a_ = mix((a_ ^ v) * 0x9E3779B97F4A7C15ull);
+    b_ = mix((b_ + v) * 0xC2B2AE3D27D4EB4Full + 0x165667B19E3779F9ull);
   }
-  return same;
+  void add_bytes(const void* data, std::size_t n) {
+    const auto* p = static_cast<const unsigned char*>(data);
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      std::uint64_t v;
+      std::memcpy(&v, p + i, 8);
+      add(v);
+    }
+    std::uint64_t tail = n;
+    for (; i < n; ++i)
+      tail = (tail << 8) | p[i];
+    add(tail);
+  }
+  Digest digest() const { return {mix(a_ ^ 0x5851F42D4C957F2Dull), mix(b_)}; }
+
+ private:
+  static std::uint64_t mix(std::uint64_t x) {
+    x ^= x >> 31;
+    x *= 0xBF58476D1CE4E5B9ull;
+    x ^= x >> 29;
+    return x;
+  }
+  std::uint64_t a_ = 0x243F6A8885A308D3ull, b_ = 0x13198A2E03707344ull;
+};
+
+}  // namespace
+
+Digest coefficient_digest(Source& source) {
+  jpeg_decompress_struct* d = source.decoder().get();
+  Hasher h;
+  h.add(d->image_width);
+  h.add(d->image_height);
+  h.add(static_cast<std::uint64_t>(d->num_components));
+  h.add(static_cast<std::uint64_t>(d->jpeg_color_space));
+  for (int ci = 0; ci < d->num_components; ++ci) {
+    const jpeg_component_info& c = d->comp_info[ci];
+    h.add(static_cast<std::uint64_t>(c.component_id));
+    h.add(static_cast<std::uint64_t>(c.h_samp_factor) << 8 |
+          static_cast<std::uint64_t>(c.v_samp_factor));
+    if (!c.quant_table) throw Error(ErrorCode::Internal, "component without a quantization table");
+    h.add_bytes(c.quant_table->quantval, sizeof(UINT16) * DCTSIZE2);
+  }
+  for (const auto& comp : source.view()) {
+    h.add(static_cast<std::uint64_t>(comp.width_in_blocks) << 32 |
+          static_cast<std::uint64_t>(comp.height_in_blocks));
+    for (const JBLOCK* row : comp.rows)
+      h.add_bytes(row, sizeof(JBLOCK) * static_cast<std::size_t>(comp.width_in_blocks));
+  }
+  return h.digest();
 }
 
 }  // namespace jpegopt::lossless

@@ -70,7 +70,14 @@ struct SearchResult {
 // Finds the smallest encoding under `coding` and `effort`.
 SearchResult search(Source& source, Coding coding, Effort effort, bool arithmetic);
 
-// True when both decode to the same coefficients in every component and block.
-bool same_coefficients(Source& a, Source& b);
+// A 128-bit digest of everything that decides the decoded pixels: geometry, colour space,
+// component ids and sampling, quantization tables and every DCT coefficient. Two sources with
+// equal digests decode to the same pixels; verification compares digests so that the source's
+// coefficients can be freed before the result is decoded (half the peak memory).
+struct Digest {
+  std::uint64_t a = 0, b = 0;
+  bool operator==(const Digest&) const = default;
+};
+Digest coefficient_digest(Source& source);
 
 }  // namespace jpegopt::lossless

@@ -2,11 +2,13 @@
 
 #include <fmt/format.h>
 
+#include <optional>
+
+#include "core/exif.hpp"
 #include "core/jpeg_file.hpp"
 #include "core/lossless.hpp"
 #include "core/metadata.hpp"
 #include "core/mpf.hpp"
-#include "core/exif.hpp"
 #include "core/segment_kind.hpp"
 #include "core/transform.hpp"
 
@@ -92,10 +94,13 @@ void update_exif_geometry(metadata::Plan& plan, const TransformResult& t) {
     if (cls.kind != SegmentKind::Exif) continue;
     const ByteView tiff = payload.subspan(cls.header_size);
     try {
-      const int orientation = t.remaining_orientation.value_or(exif::parse(tiff).orientation.value_or(1));
-      Bytes new_payload(payload.begin(), payload.begin() + static_cast<std::ptrdiff_t>(cls.header_size));
-      append(new_payload, exif::update_geometry(tiff, orientation, static_cast<std::uint32_t>(t.width),
-                                                static_cast<std::uint32_t>(t.height)));
+      const int orientation =
+          t.remaining_orientation.value_or(exif::parse(tiff).orientation.value_or(1));
+      Bytes new_payload(payload.begin(),
+                        payload.begin() + static_cast<std::ptrdiff_t>(cls.header_size));
+      append(new_payload,
+             exif::update_geometry(tiff, orientation, static_cast<std::uint32_t>(t.width),
+                                   static_cast<std::uint32_t>(t.height)));
       seg = metadata::make_segment(seg[1], new_payload);
     } catch (const Error&) {
       // An unreadable EXIF stays as it is; the pixels are still right.
@@ -135,7 +140,8 @@ Outcome optimize(std::span<const std::uint8_t> input, const Options& options) {
   TransformResult transformed;
   if (options.transform.any()) {
     transformed = apply_transform(primary, options.transform, plan.orientation, options.limits);
-    for (auto& note : transformed.notes) outcome.notes.push_back(note);
+    for (auto& note : transformed.notes)
+      outcome.notes.push_back(note);
     if (transformed.transformed) {
       primary = transformed.jpeg;
       outcome.width = transformed.width;
@@ -145,9 +151,14 @@ Outcome optimize(std::span<const std::uint8_t> input, const Options& options) {
         outcome.notes.push_back("images after EOI (gain maps, MPO frames) are kept untransformed");
     }
   }
-  lossless::Source source(primary, options.limits);
+  // The source lives only until the winner is encoded: verification compares digests, so the
+  // result is decoded after the source's coefficients are freed.
+  auto source = std::make_optional<lossless::Source>(primary, options.limits);
+  const lossless::Digest source_digest =
+      options.verify ? lossless::coefficient_digest(*source) : lossless::Digest{};
   const bool arithmetic_out = options.arithmetic;
-  const auto result = lossless::search(source, options.coding, options.effort, arithmetic_out);
+  const auto result = lossless::search(*source, options.coding, options.effort, arithmetic_out);
+  source.reset();
   outcome.encodes = result.encodes;
   outcome.coding = arithmetic_out ? "arithmetic" : result.progressive ? "progressive" : "baseline";
   outcome.scan_script = result.description;
@@ -166,7 +177,7 @@ Outcome optimize(std::span<const std::uint8_t> input, const Options& options) {
 
   if (options.verify) {
     lossless::Source check(ByteView(out).first(new_primary_end), options.limits);
-    if (!lossless::same_coefficients(source, check))
+    if (!(lossless::coefficient_digest(check) == source_digest))
       throw Error(ErrorCode::VerifyFailed, "the result's DCT coefficients differ from the input's");
     if (plan.mpf_segment) check_mpf_targets(out);
     outcome.pixels_identical = true;
