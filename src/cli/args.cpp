@@ -77,8 +77,7 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   auto* prog = coding->add_flag("--progressive", a.progressive, "Write progressive only");
   auto* base = coding->add_flag("--baseline", a.baseline, "Write baseline (sequential) only");
   prog->excludes(base);
-  coding->add_flag("--arithmetic", a.arithmetic,
-                   "Arithmetic coding (browsers cannot show it)");
+  coding->add_flag("--arithmetic", a.arithmetic, "Arithmetic coding (browsers cannot show it)");
   coding->add_flag("--huffman", a.huffman, "Convert arithmetic-coded input even if larger");
   coding->add_option("-O,--effort", a.effort, "Scan search: fast|default|max or 1..3")
       ->capture_default_str();

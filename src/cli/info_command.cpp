@@ -122,6 +122,10 @@ int run_info(const InfoArgs& args) {
       std::fflush(stdout);
       std::fprintf(stderr, "jpegopt: %s: %s\n", path.c_str(), e.what());
       status = 1;
+    } catch (const std::exception& e) {
+      std::fflush(stdout);
+      std::fprintf(stderr, "jpegopt: %s: internal error: %s\n", path.c_str(), e.what());
+      status = 1;
     }
   }
   return status;

@@ -59,6 +59,11 @@ int main(int argc, char** argv) {
       return usage_error("-o/--output takes exactly one input file");
     if (optimize_args.to_stdout && optimize_args.files.size() != 1)
       return usage_error("--stdout takes exactly one input file");
+    if (options.arithmetic && !optimize_args.quiet)
+      std::fputs(
+          "jpegopt: warning: --arithmetic writes files that web browsers and many viewers cannot "
+          "show\n",
+          stderr);
     return jpegopt::cli::run_optimize(optimize_args, options);
   } catch (const CLI::ValidationError& e) {
     return usage_error(e.what());

@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
+#include <set>
 
 #include "core/segment_kind.hpp"
 #include "io/files.hpp"
@@ -69,6 +71,7 @@ std::string format_outcome(const std::string& path, const Outcome& o, bool verbo
 int run_optimize(const OptimizeArgs& args, const Options& options) {
   const auto started = std::chrono::steady_clock::now();
   Totals totals;
+  std::set<std::filesystem::path> cleaned;
   // With --stdout, reports go to stderr so that standard output carries only the image.
   const bool image_on_stdout =
       args.to_stdout || (args.output.empty() &&
@@ -85,6 +88,10 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
       } else if (!args.output.empty()) {
         io::write_new_file(args.output, result, true);
       } else if (outcome.status == FileStatus::Optimized) {
+        // Temporary files left by a killed run carry a recognizable name: clear them once per
+        // folder before writing there.
+        const auto folder = std::filesystem::absolute(path).parent_path();
+        if (cleaned.insert(folder).second) io::remove_stale_temp_files(folder);
         io::write_atomic(path, outcome.bytes, io::WriteOptions{args.preserve, true});
       }
       totals.bytes_in += outcome.bytes_in;
@@ -95,7 +102,7 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
       if (!args.quiet)
         std::fprintf(report, "%s\n", format_outcome(path, outcome, args.verbose).c_str());
     } catch (const io::BrokenPipe&) {
-      return 0;  // the reader went away: end quietly
+      return totals.failed > 0 ? 1 : 0;  // the reader went away: end quietly
     } catch (const Error& e) {
       ++totals.failed;
       std::fflush(report);
@@ -103,6 +110,9 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
     } catch (const std::bad_alloc&) {
       ++totals.failed;
       std::fprintf(stderr, "jpegopt: %s: out of memory\n", path.c_str());
+    } catch (const std::exception& e) {
+      ++totals.failed;
+      std::fprintf(stderr, "jpegopt: %s: internal error: %s\n", path.c_str(), e.what());
     }
   }
   if (args.files.size() > 1 && !args.quiet) {

@@ -73,7 +73,7 @@ Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t 
       // Metadata (JFIF and Adobe included) is inserted by the caller from the input's segments.
       c->write_JFIF_header = FALSE;
       c->write_Adobe_marker = FALSE;
-      c->optimize_coding = TRUE;
+      c->optimize_coding = arithmetic ? FALSE : TRUE;  // arithmetic coding adapts by itself
       c->arith_code = arithmetic ? TRUE : FALSE;
       if (!scans.empty()) {
         c->scan_info = scans.data();

@@ -68,7 +68,8 @@ std::optional<icc::IccInfo> describe_icc(const JpegFile& file) {
 }  // namespace
 
 Bytes make_segment(std::uint8_t marker, ByteView payload) {
-  if (payload.size() > 65533) throw Error(ErrorCode::MetadataLimit, "segment payload over 65533 bytes");
+  if (payload.size() > 65533)
+    throw Error(ErrorCode::MetadataLimit, "segment payload over 65533 bytes");
   const std::size_t length = payload.size() + 2;
   Bytes out(payload.size() + 4);
   out[0] = 0xFF;
@@ -137,7 +138,7 @@ Plan plan(const JpegFile& file, const MetadataPolicy& policy) {
           info = exif::parse(tiff);
           if (!plan.orientation) plan.orientation = info->orientation;
         } catch (const Error&) {
-          plan.notes.push_back("unreadable EXIF kept as it is");
+          if (keep) plan.notes.push_back("unreadable EXIF kept as it is");
         }
         if (!keep) {
           if (policy.keep_orientation && info && info->orientation && *info->orientation != 1 &&

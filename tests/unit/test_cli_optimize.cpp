@@ -193,3 +193,29 @@ TEST_CASE("none keeps every metadata segment; all keeps none", "[cli][optimize][
   CHECK(metadata_segments(read_bytes(none)) == metadata_segments(read_bytes(src)));
   CHECK(metadata_segments(read_bytes(all)).empty());
 }
+
+TEST_CASE("--arithmetic warns that browsers cannot show the result", "[cli][optimize]") {
+  TempDir tmp;
+  const auto out = tmp / "arith.jpg";
+  const auto r = run_jpegopt({"--arithmetic", "-o", out.string(), sample_jpegs().front().string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.err.find("jpegopt: warning: --arithmetic writes files that web browsers") == 0);
+  CHECK(decode_pixels(read_bytes(out)) == decode_pixels(read_bytes(sample_jpegs().front())));
+}
+
+TEST_CASE("an in-place run removes temporary files a killed run left behind", "[cli][optimize]") {
+  TempDir tmp;
+  const auto f = tmp / "photo.jpg";
+  fs::copy_file(sample_jpegs().front(), f);
+  const auto stale = tmp / ".photo.jpg.jpegopt-tmp-999999999-0123456789ab";
+  write_bytes(stale, jpegopt::Bytes{1, 2, 3});
+  const auto unrelated = tmp / "notes.txt";
+  write_bytes(unrelated, jpegopt::Bytes{'x'});
+  CHECK(run_jpegopt({f.string()}).exit_code == 0);
+  CHECK(!fs::exists(stale));
+  CHECK(fs::exists(unrelated));
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(tmp.path()))
+    ++entries;
+  CHECK(entries == 2);  // photo.jpg and notes.txt: no temporary file of this run either
+}
