@@ -118,9 +118,81 @@ TEST_CASE("corpus: JpegFile parses or refuses every file, and round-trips what i
   }
 }
 
-TEST_CASE("corpus: inspect describes or refuses every file without crashing", "[inspect][corpus]") {
+namespace {
+
+struct PhotoCounts {
+  int with_icc = 0, with_gps = 0, rotated = 0;
+};
+
+// What inspect() read from a photo against the manifest's columns (exiftool's reading).
+void check_against_manifest(const ManifestRow& row, const JpegInfo& info, PhotoCounts& counts) {
+  CHECK_FALSE(info.decode_note);
+  CHECK(info.width == std::stoi(row["width"]));
+  CHECK(info.height == std::stoi(row["height"]));
+  CHECK(info.arithmetic == (row["arithmetic"] == "yes"));
+  CHECK((info.coding == "progressive") == (row["progressive"] == "yes"));
+
+  if (row["has_exif"] == "yes") {
+    CHECK(info.exif);
+    if (info.exif) CHECK_FALSE(info.exif->error);
+  } else {
+    CHECK_FALSE(info.exif);
+  }
+  const ExifSummary exif = info.exif.value_or(ExifSummary{});
+
+  // exif_orientation: IFD0 Orientation as a number, "-" when absent.
+  const std::string orientation = row["exif_orientation"];
+  if (orientation == "-") {
+    CHECK_FALSE(exif.orientation);
+  } else {
+    CHECK(exif.orientation == std::stoi(orientation));
+    if (orientation != "1") ++counts.rotated;
+  }
+
+  // has_gps: "yes" = latitude and longitude, "ifd-no-position" = a GPS IFD without them.
+  const std::string gps = row["has_gps"];
+  if (gps == "yes") {
+    CHECK(exif.gps);
+    CHECK(exif.gps_position);
+    ++counts.with_gps;
+  } else if (gps == "ifd-no-position") {
+    CHECK(exif.gps);
+    CHECK_FALSE(exif.gps_position);
+  } else {
+    CHECK(gps == "no");
+    CHECK_FALSE(exif.gps_position);
+    CHECK((!exif.gps || exif.gps_tags == 0));
+  }
+
+  // has_icc: "yes (DESCRIPTION; N B[ in K chunks])" or "no".
+  const auto icc = manifest_icc_description(row["has_icc"]);
+  if (icc) {
+    ++counts.with_icc;
+    CHECK(info.icc);
+    if (info.icc) {
+      CHECK(info.icc->complete);
+      if (comparable_description(*icc)) CHECK(info.icc->description == *icc);
+      CHECK(info.icc->is_srgb == (icc->find("sRGB") != std::string::npos));
+    }
+  } else {
+    CHECK(row["has_icc"] == "no");
+    CHECK_FALSE(info.icc);
+  }
+
+  // notes: "MPF 2 images" for Ultra HDR files.
+  const bool mpf = row["notes"].find("MPF ") != std::string::npos;
+  CHECK((info.mpf_images > 1) == mpf);
+}
+
+}  // namespace
+
+TEST_CASE("corpus: inspect describes or refuses every file, and agrees with the photo manifest",
+          "[inspect][corpus]") {
+  PhotoCounts counts;
   for (const std::string folder : {"photos", "edge"}) {
-    for (const auto& row : read_manifest(folder)) {
+    const auto rows = read_manifest(folder);
+    REQUIRE_FALSE(rows.empty());
+    for (const auto& row : rows) {
       const std::string clean = row["decodes_cleanly"];
       INFO(folder << "/" << row["file"] << " (decodes_cleanly " << clean << ")");
       const Bytes data = read_bytes(row.path);
@@ -140,74 +212,12 @@ TEST_CASE("corpus: inspect describes or refuses every file without crashing", "[
       if (clean == "error") CHECK(info->decode_note);
       if (clean == "yes" && info->decode_note) WARN("decode note: " << *info->decode_note);
       if (info->decode_note) CHECK(one_line(*info->decode_note));
+      if (folder == "photos") check_against_manifest(row, *info, counts);
     }
   }
-}
-
-TEST_CASE("corpus photos: inspect agrees with the manifest on EXIF, GPS and ICC",
-          "[inspect][corpus]") {
-  const auto rows = read_manifest("photos");
-  REQUIRE_FALSE(rows.empty());
-  int with_icc = 0, with_gps = 0, rotated = 0;
-  for (const auto& row : rows) {
-    INFO(row["file"]);
-    const JpegInfo info = inspect(read_bytes(row.path));
-    CHECK_FALSE(info.decode_note);
-    CHECK(info.width == std::stoi(row["width"]));
-    CHECK(info.height == std::stoi(row["height"]));
-    CHECK(info.arithmetic == (row["arithmetic"] == "yes"));
-    CHECK((info.coding == "progressive") == (row["progressive"] == "yes"));
-
-    if (row["has_exif"] == "yes") {
-      REQUIRE(info.exif);
-      CHECK_FALSE(info.exif->error);
-    } else {
-      CHECK_FALSE(info.exif);
-    }
-
-    const std::string orientation = row["exif_orientation"];
-    if (orientation == "-") {
-      CHECK((!info.exif || !info.exif->orientation));
-    } else {
-      REQUIRE(info.exif);
-      CHECK(info.exif->orientation == std::stoi(orientation));
-      if (orientation != "1") ++rotated;
-    }
-
-    const std::string gps = row["has_gps"];
-    if (gps == "yes") {
-      REQUIRE(info.exif);
-      CHECK(info.exif->gps);
-      CHECK(info.exif->gps_position);
-      ++with_gps;
-    } else if (gps == "ifd-no-position") {
-      REQUIRE(info.exif);
-      CHECK(info.exif->gps);
-      CHECK_FALSE(info.exif->gps_position);
-    } else {
-      REQUIRE(gps == "no");
-      CHECK((!info.exif || !info.exif->gps_position));
-      CHECK((!info.exif || !info.exif->gps || info.exif->gps_tags == 0));
-    }
-
-    const auto icc = manifest_icc_description(row["has_icc"]);
-    if (icc) {
-      ++with_icc;
-      REQUIRE(info.icc);
-      CHECK(info.icc->complete);
-      if (comparable_description(*icc)) CHECK(info.icc->description == *icc);
-      CHECK(info.icc->is_srgb == (icc->find("sRGB") != std::string::npos));
-    } else {
-      CHECK(row["has_icc"] == "no");
-      CHECK_FALSE(info.icc);
-    }
-
-    const bool mpf = row["notes"].find("MPF ") != std::string::npos;
-    CHECK((info.mpf_images > 1) == mpf);
-  }
-  CHECK(with_icc >= 5);
-  CHECK(with_gps >= 5);
-  CHECK(rotated >= 1);
+  CHECK(counts.with_icc >= 5);
+  CHECK(counts.with_gps >= 5);
+  CHECK(counts.rotated >= 1);
 }
 
 TEST_CASE("corpus edge: `jpegopt info` on the whole folder reports each failure on one line",
