@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <map>
 #include <stdexcept>
+#include <utility>
 
 namespace jpegopt::scan_cost {
 
@@ -31,22 +32,40 @@ struct Stats {
 };
 
 // The entropy-coded bytes of a scan, as jcphuff.c's emit_bits writes them: counts bytes and the
-// 0xFF bytes that get a stuffed zero.
+// 0xFF bytes that get a stuffed zero, 32 bits at a time.
 struct BitSink {
-  std::uint64_t acc = 0;
+  std::uint64_t acc = 0;  // the low n bits are pending (n < 32 between calls)
   int n = 0;
   std::uint64_t bytes = 0, ff = 0;
-  void put(unsigned value, int size) {
-    acc = (acc << size) | (value & ((1u << size) - 1));
+
+  // 0xFF bytes in w: zero bytes of ~w, counted exactly with the carry-free test.
+  static int ff_bytes(std::uint32_t w) {
+    const std::uint32_t t = ~w;
+    const std::uint32_t zero = ~((((t & 0x7F7F7F7Fu) + 0x7F7F7F7Fu) | t) | 0x7F7F7F7Fu);
+    return static_cast<int>(((zero >> 7) * 0x01010101u) >> 24);  // no popcnt instruction needed
+  }
+  void put(std::uint64_t value, int size) {  // size <= 32
+    acc = (acc << size) | (value & ((std::uint64_t{1} << size) - 1));
     n += size;
-    while (n >= 8) {
-      n -= 8;
-      ++bytes;
-      if (((acc >> n) & 0xFF) == 0xFF) ++ff;
+    if (n >= 32) {
+      n -= 32;
+      ff += static_cast<unsigned>(ff_bytes(static_cast<std::uint32_t>(acc >> n)));
+      bytes += 4;
     }
   }
+  void put_long(std::uint64_t value, int size) {  // size <= 64
+    if (size > 32) {
+      put(value >> 32, size - 32);
+      size = 32;
+    }
+    put(value, size);
+  }
   std::uint64_t finish() {
-    put(0x7F, 7);  // flush_bits: fill the partial byte with ones
+    put(0x7F, 7);  // flush_bits: fill the partial byte with ones; the rest is dropped
+    for (; n >= 8; n -= 8) {
+      ++bytes;
+      if (((acc >> (n - 8)) & 0xFF) == 0xFF) ++ff;
+    }
     return bytes + ff;
   }
 };
@@ -56,7 +75,7 @@ struct Gather {
   static constexpr bool kValues = false;
   Stats* stats = nullptr;
   void symbol(int s) { ++stats->freq[static_cast<std::size_t>(s)]; }
-  void bits(unsigned /*value*/, int size) { stats->raw_bits += static_cast<unsigned>(size); }
+  void bits(std::uint64_t /*value*/, int size) { stats->raw_bits += static_cast<unsigned>(size); }
 };
 
 // Output mode: the real codes into a BitSink.
@@ -67,9 +86,7 @@ struct Emit {
   void symbol(int s) {
     sink->put(table->code[static_cast<std::size_t>(s)], table->length[static_cast<std::size_t>(s)]);
   }
-  void bits(unsigned value, int size) {
-    if (size) sink->put(value, size);
-  }
+  void bits(std::uint64_t value, int size) { sink->put_long(value, size); }
 };
 
 // Entropy-coded bytes for `bits` bits, padded to a byte, plus the estimated stuffed zeros.
@@ -102,7 +119,8 @@ struct AcCoder {
   std::uint64_t band = 0;  // zigzag positions ss..se
   unsigned eobrun = 0;
   unsigned buffered = 0;  // BE: correction bits waiting for the next EOB run symbol
-  std::array<std::uint8_t, 1024> be_bits{};
+  // Their values (Emit only), one chunk per block: bits, count.
+  std::vector<std::pair<std::uint64_t, int>> be_chunks;
 
   AcCoder(Out o, const lossless::Scan& s)
       : out(o), ss(s.ss), se(s.se), al(s.al), refine(s.ah != 0) {
@@ -116,8 +134,9 @@ struct AcCoder {
     out.symbol(nbits << 4);
     out.bits(eobrun, nbits);
     if constexpr (Out::kValues) {
-      for (unsigned i = 0; i < buffered; ++i)
-        out.bits(be_bits[i], 1);
+      for (const auto& [value, count] : be_chunks)
+        out.bits(value, count);
+      be_chunks.clear();
     } else {
       out.bits(0, static_cast<int>(buffered));
     }
@@ -164,16 +183,12 @@ struct AcCoder {
     const std::uint64_t fresh = x & ~old;
     const int eob = fresh ? 63 - std::countl_zero(fresh) : -1;  // last newly-nonzero position
     int r = 0;
-    unsigned br = 0;  // correction bits buffered in this block
-    std::array<std::uint8_t, 64> br_bits;
+    int br = 0;                 // correction bits buffered in this block
+    std::uint64_t br_bits = 0;  // their values, first in the highest position
     auto flush_br = [&] {
-      if constexpr (Out::kValues) {
-        for (unsigned i = 0; i < br; ++i)
-          out.bits(br_bits[i], 1);
-      } else {
-        out.bits(0, static_cast<int>(br));
-      }
+      out.bits(br_bits, br);
       br = 0;
+      br_bits = 0;
     };
     int prev = ss - 1;
     while (x) {
@@ -190,7 +205,7 @@ struct AcCoder {
       const int v = zz[k];
       const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al;
       if (old >> k & 1) {
-        if constexpr (Out::kValues) br_bits[br] = static_cast<std::uint8_t>(a & 1);
+        if constexpr (Out::kValues) br_bits = br_bits << 1 | (a & 1);
         ++br;
         continue;
       }
@@ -204,8 +219,8 @@ struct AcCoder {
     if (r > 0 || br > 0) {
       ++eobrun;
       if constexpr (Out::kValues)
-        std::copy(br_bits.begin(), br_bits.begin() + br, be_bits.begin() + buffered);
-      buffered += br;
+        if (br) be_chunks.emplace_back(br_bits, br);
+      buffered += static_cast<unsigned>(br);
       if (eobrun == kMaxEobRun || buffered > kMaxBufferedBits) emit_eobrun();
     }
   }
