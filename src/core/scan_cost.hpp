@@ -28,8 +28,9 @@ std::vector<int> dc_table_numbers(J_COLOR_SPACE color_space, int components);
 // How the byte stuffing of the entropy-coded data is counted.
 enum class Stuffing {
   Exact,     // a second pass emulates the bitstream with the real codes and counts 0xFF bytes
-  Estimate,  // data bytes / 256: one pass, about half the time; off by up to ~1% on scans of
-             // flat images whose data holds long runs of one bits (DC refinement scans above all)
+  Estimate,  // data bytes / 256: one pass, about a third of the time. On the test images AC
+             // first and DC first scans stay within 0.4%, AC refinement within 1.1%, but DC
+             // refinement scans of flat images (long runs of one bits) are off by up to 30%.
 };
 
 // Precomputes per component the coefficients in zigzag order and a mask of the nonzero ones per
