@@ -61,7 +61,7 @@ TEST_CASE("in place: every sample shrinks and djpeg sees the same pixels", "[cli
   CHECK(again.out.find(std::to_string(files.size()) + " already optimal") != std::string::npos);
 }
 
-TEST_CASE("-o writes elsewhere and leaves the input alone", "[cli][optimize]") {
+TEST_CASE("option -o writes elsewhere and leaves the input alone", "[cli][optimize]") {
   TempDir tmp;
   const auto input = sample_jpegs().front();
   const auto before = read_bytes(input);
@@ -73,7 +73,7 @@ TEST_CASE("-o writes elsewhere and leaves the input alone", "[cli][optimize]") {
   CHECK(decode_pixels(read_bytes(out)) == decode_pixels(before));
 }
 
-TEST_CASE("--stdout and - stream the result", "[cli][optimize]") {
+TEST_CASE("option --stdout and - stream the result", "[cli][optimize]") {
   TempDir tmp;
   const auto input = sample_jpegs().front();
   const auto via_stdout =
@@ -157,7 +157,7 @@ TEST_CASE("safe preset: GPS and camera data go, orientation and a wide-gamut pro
   CHECK(decode_pixels(read_bytes(f)) == pixels_before);
 }
 
-TEST_CASE("--strip gps keeps the camera data; --strip thumbnail only the thumbnail",
+TEST_CASE("option --strip gps keeps the camera data; --strip thumbnail only the thumbnail",
           "[cli][optimize][metadata]") {
   if (!have_program("exiftool")) {
     WARN("exiftool not installed: skipped");
@@ -194,7 +194,7 @@ TEST_CASE("none keeps every metadata segment; all keeps none", "[cli][optimize][
   CHECK(metadata_segments(read_bytes(all)).empty());
 }
 
-TEST_CASE("--arithmetic warns that browsers cannot show the result", "[cli][optimize]") {
+TEST_CASE("option --arithmetic warns that browsers cannot show the result", "[cli][optimize]") {
   TempDir tmp;
   const auto out = tmp / "arith.jpg";
   const auto r = run_jpegopt({"--arithmetic", "-o", out.string(), sample_jpegs().front().string()});

@@ -302,7 +302,7 @@ TEST_CASE("4:4:4 and grayscale pixels move exactly", "[transform]") {
   }
 }
 
-TEST_CASE("--perfect refuses a transform that would lose edge blocks", "[transform]") {
+TEST_CASE("option --perfect refuses a transform that would lose edge blocks", "[transform]") {
   const Bytes src = make_jpeg(spec_of(70, 50, 3, 2, 2));
   TransformOptions o = with(Transform::Rot90);
   o.perfect = true;
@@ -326,7 +326,7 @@ TEST_CASE("--perfect refuses a transform that would lose edge blocks", "[transfo
   CHECK_THROWS_AS(apply_transform(tall, o, std::nullopt), Error);
 }
 
-TEST_CASE("--trim drops the partial edge blocks", "[transform]") {
+TEST_CASE("option --trim drops the partial edge blocks", "[transform]") {
   const Bytes src = make_jpeg(spec_of(70, 50, 3, 2, 2));
   const Decoded in = decode_coefficients(src);
   TransformOptions o = with(Transform::Rot90);
