@@ -95,7 +95,6 @@ void add_quality(JpegInfo& info, const JpegFile& file) {
 
 void add_metadata(JpegInfo& info, const JpegFile& file, const Limits& limits) {
   std::vector<ByteView> icc_chunks;
-  std::size_t icc_segment_bytes = 0;
   for (const auto& part : file.parts()) {
     SegmentInfo seg;
     seg.offset = part.offset;
@@ -139,7 +138,6 @@ void add_metadata(JpegInfo& info, const JpegFile& file, const Limits& limits) {
           info.exif = exif;
         } else if (cls.kind == SegmentKind::Icc) {
           icc_chunks.push_back(payload);
-          icc_segment_bytes += part.size;
         } else if (cls.kind == SegmentKind::Xmp) {
           info.xmp_bytes += part.size;
         } else if (cls.kind == SegmentKind::ExtendedXmp) {

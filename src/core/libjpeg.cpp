@@ -150,7 +150,9 @@ Decompressor::Decompressor(ByteView data, const Limits& limits) : data_(data), l
   run([&] { jpeg_mem_src(&cinfo_, data_.data(), static_cast<unsigned long>(data_.size())); });
 }
 
-Decompressor::~Decompressor() { jpeg_destroy_decompress(&cinfo_); }
+Decompressor::~Decompressor() {
+  jpeg_destroy_decompress(&cinfo_);
+}
 
 void Decompressor::read_header() {
   if (data_.size() < 2 || data_[0] != 0xFF || data_[1] != 0xD8)
@@ -183,6 +185,8 @@ Compressor::Compressor(Bytes& out, std::size_t byte_budget) {
   cinfo_.dest = &dest_.mgr;
 }
 
-Compressor::~Compressor() { jpeg_destroy_compress(&cinfo_); }
+Compressor::~Compressor() {
+  jpeg_destroy_compress(&cinfo_);
+}
 
 }  // namespace jpegopt::lj

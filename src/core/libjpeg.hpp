@@ -28,9 +28,9 @@ struct ErrorBridge {
   char message[JMSG_LENGTH_MAX];
   char first_warning[JMSG_LENGTH_MAX];
   int warnings;
-  bool warnings_fatal;     // escalate libjpeg warnings (corrupt data) to errors
-  int max_scans;           // 0 = unlimited
-  ErrorCode forced_code;   // set by our own checks before they raise an error
+  bool warnings_fatal;    // escalate libjpeg warnings (corrupt data) to errors
+  int max_scans;          // 0 = unlimited
+  ErrorCode forced_code;  // set by our own checks before they raise an error
   bool has_forced_code;
   jpeg_progress_mgr progress;
 };
