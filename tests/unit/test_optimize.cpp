@@ -173,9 +173,10 @@ TEST_CASE("safe keeps gain-map XMP and drops ordinary XMP", "[optimize][metadata
 }
 
 TEST_CASE("C2PA-signed files are skipped unless c2pa is stripped", "[optimize][metadata]") {
-  const Bytes input =
-      insert_segment(make_jpeg({}), 0xEB,
-                     str_bytes(std::string("JP\0\x01\0\0\0\x01jumbjumd", 18) + "c2pa manifest"));
+  const Bytes input = insert_segment(
+      make_jpeg({}), 0xEB,
+      // JUMBF header: "JP", instance, sequence number, then a jumb box labelled c2pa.
+      str_bytes(std::string("JP\0\x01\0\0\0\x01\0\0\0\x20jumbjumd", 20) + "c2pa manifest"));
   const Outcome skipped = optimize(input, lossless_options());
   CHECK(skipped.status == FileStatus::Skipped);
   CHECK(skipped.reason == ErrorCode::C2paSigned);
