@@ -74,6 +74,50 @@ struct TransformOptions {
   bool any() const { return transform != Transform::None || crop || grayscale || auto_orient; }
 };
 
+// Chroma subsampling of a re-encode. Auto keeps a JPEG's own; for PNG it picks by content.
+enum class Subsampling { Auto, S444, S422, S420, S440 };
+
+// Fit-inside resizing of a re-encode. Zero fields are unset; never upscales unless `upscale`.
+struct ResizeOptions {
+  int max_width = 0;
+  int max_height = 0;
+  double scale_percent = 0;  // --scale PCT (0: unset)
+  bool upscale = false;
+  bool any() const { return max_width > 0 || max_height > 0 || scale_percent > 0; }
+};
+
+// Re-encoding at a quality (-q). Unset quality: the lossless path (unless the input is PNG or a
+// target asks for re-encoding).
+struct ReencodeOptions {
+  std::optional<double> quality;  // IJG scale 1..100; fractional values scale tables continuously
+  // Re-encode even when the input's estimated quality is at or below the requested one.
+  bool force = false;
+  Subsampling subsampling = Subsampling::Auto;
+  std::array<std::uint8_t, 3> background{255, 255, 255};  // alpha is flattened onto this (RGB)
+  ResizeOptions resize;
+  bool to_srgb = false;  // convert from the embedded ICC profile to sRGB, drop the profile
+};
+
+// A size limit: absolute bytes or a percentage of the input (exactly one is non-zero).
+struct SizeLimit {
+  std::uint64_t bytes = 0;
+  double percent = 0;
+  // The limit in bytes for an input of `input_size` bytes.
+  std::uint64_t resolve(std::uint64_t input_size) const {
+    return bytes > 0 ? bytes
+                     : static_cast<std::uint64_t>(static_cast<double>(input_size) * percent / 100);
+  }
+};
+
+// Target size / visual target (-S, --min-ssim, --visually-lossless).
+struct TargetOptions {
+  std::optional<SizeLimit> max_size;
+  std::optional<double> min_ssim;
+  double min_quality = 50;   // lowest quality tried before downscaling
+  bool allow_resize = true;  // --no-resize clears it
+  bool any() const { return max_size.has_value() || min_ssim.has_value(); }
+};
+
 struct Options {
   MetadataPolicy metadata = MetadataPolicy::safe();
   Coding coding = Coding::Auto;
@@ -91,6 +135,8 @@ struct Options {
   double threshold_percent = 0;
   // Write the result even when it is not smaller. Default off.
   bool force = false;
+  ReencodeOptions reencode;
+  TargetOptions target;
   Limits limits;
 };
 

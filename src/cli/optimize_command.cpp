@@ -80,7 +80,7 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
   for (const auto& path : args.files) {
     try {
       const Bytes input = io::read_file(path);
-      const Outcome outcome = optimize(input, options);
+      const Outcome outcome = process(input, options);
       const ByteView result =
           outcome.status == FileStatus::Optimized ? ByteView(outcome.bytes) : ByteView(input);
       if (args.to_stdout || (path == "-" && args.output.empty())) {

@@ -1,0 +1,24 @@
+// Dispatch between the lossless, re-encode and target-size paths.
+#include <algorithm>
+#include <array>
+
+#include "jpegopt/optimize.hpp"
+
+namespace jpegopt {
+
+bool is_png(std::span<const std::uint8_t> input) {
+  static constexpr std::array<std::uint8_t, 8> kSignature = {0x89, 'P',  'N',  'G',
+                                                             '\r', '\n', 0x1A, '\n'};
+  return input.size() >= kSignature.size() &&
+         std::equal(kSignature.begin(), kSignature.end(), input.begin());
+}
+
+Outcome process(std::span<const std::uint8_t> input, const Options& options) {
+  if (options.target.any())
+    throw Error(ErrorCode::InvalidArgument, "target size is not implemented yet");
+  if (options.reencode.quality || is_png(input))
+    throw Error(ErrorCode::InvalidArgument, "re-encoding is not implemented yet");
+  return optimize(input, options);
+}
+
+}  // namespace jpegopt
