@@ -19,7 +19,8 @@ std::vector<std::string> split_tabs(const std::string& line) {
   std::vector<std::string> out;
   std::string cell;
   std::istringstream in(line);
-  while (std::getline(in, cell, '\t')) out.push_back(cell);
+  while (std::getline(in, cell, '\t'))
+    out.push_back(cell);
   if (!line.empty() && line.back() == '\t') out.emplace_back();
   return out;
 }

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "corpus/manifest.hpp"
+#include "corpus/marker_walk.hpp"
 #include "jpegopt/error.hpp"
 #include "support/run_cli.hpp"
 #include "support/test_paths.hpp"
@@ -19,29 +20,11 @@ using jpegopt::ByteView;
 namespace exif = jpegopt::exif;
 namespace test = jpegopt::test;
 
-// The TIFF structure of the first APP1 "Exif\0\0" segment, found by a plain marker walk that stops
-// at SOS or EOI (kept local: the project's JPEG parser is tested on its own).
+// The TIFF structure of the first APP1 "Exif\0\0" segment of the header.
 std::optional<ByteView> find_exif_tiff(ByteView data) {
-  if (data.size() < 4 || data[0] != 0xFF || data[1] != 0xD8) return std::nullopt;
-  std::size_t pos = 2;
-  while (pos + 4 <= data.size()) {
-    if (data[pos] != 0xFF) return std::nullopt;
-    const std::uint8_t marker = data[pos + 1];
-    if (marker == 0xFF) {  // fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0x01 || (marker >= 0xD0 && marker <= 0xD8)) {  // no length
-      pos += 2;
-      continue;
-    }
-    if (marker == 0xDA || marker == 0xD9) return std::nullopt;
-    const std::size_t length = jpegopt::load_be16(&data[pos + 2]);
-    if (length < 2 || pos + 2 + length > data.size()) return std::nullopt;
-    const ByteView payload = data.subspan(pos + 4, length - 2);
-    if (marker == 0xE1 && jpegopt::starts_with(payload, "Exif\0\0")) return payload.subspan(6);
-    pos += 2 + length;
-  }
+  for (const auto& s : test::walk_segments(data, false))
+    if (s.marker == 0xE1 && jpegopt::starts_with(s.payload, "Exif\0\0"))
+      return s.payload.subspan(6);
   return std::nullopt;
 }
 

@@ -7,6 +7,7 @@
 
 #include "core/icc.hpp"
 #include "corpus/manifest.hpp"
+#include "corpus/marker_walk.hpp"
 #include "jpegopt/error.hpp"
 #include "support/test_paths.hpp"
 
@@ -15,30 +16,11 @@ namespace {
 using jpegopt::Bytes;
 using jpegopt::ByteView;
 
-// APP2 payloads of the header segments (up to the first SOS), by a minimal marker walk that stops
-// at the first thing it does not understand. Independent of the project's parser on purpose.
+// APP2 payloads of the header segments (up to the first SOS).
 std::vector<ByteView> app2_payloads(const Bytes& file) {
   std::vector<ByteView> out;
-  if (file.size() < 2 || file[0] != 0xff || file[1] != 0xd8) return out;
-  std::size_t pos = 2;
-  while (pos + 1 < file.size()) {
-    if (file[pos] != 0xff) break;
-    const std::uint8_t marker = file[pos + 1];
-    if (marker == 0xff) {  // fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0xd9 || marker == 0xda) break;
-    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {  // no length
-      pos += 2;
-      continue;
-    }
-    if (pos + 4 > file.size()) break;
-    const std::size_t length = jpegopt::load_be16(&file[pos + 2]);
-    if (length < 2 || pos + 2 + length > file.size()) break;
-    if (marker == 0xe2) out.push_back(ByteView(file).subspan(pos + 4, length - 2));
-    pos += 2 + length;
-  }
+  for (const auto& s : jpegopt::test::walk_segments(file, false))
+    if (s.marker == 0xE2) out.push_back(s.payload);
   return out;
 }
 

@@ -6,6 +6,7 @@
 
 #include "core/tables.hpp"
 #include "corpus/manifest.hpp"
+#include "corpus/marker_walk.hpp"
 #include "jpegopt/error.hpp"
 #include "support/test_paths.hpp"
 
@@ -15,44 +16,6 @@ using jpegopt::Bytes;
 using jpegopt::ByteView;
 using jpegopt::tables::HuffTable;
 using jpegopt::tables::QuantTable;
-
-struct Segment {
-  std::uint8_t marker = 0;
-  ByteView payload;
-};
-
-// Every marker segment of the first image, entropy-coded data skipped, by a minimal walk that
-// stops at the first thing it does not understand. Independent of the project's parser on
-// purpose.
-std::vector<Segment> segments_of(const Bytes& file) {
-  std::vector<Segment> out;
-  if (file.size() < 2 || file[0] != 0xff || file[1] != 0xd8) return out;
-  std::size_t pos = 2;
-  while (pos + 1 < file.size()) {
-    if (file[pos] != 0xff) break;
-    const std::uint8_t marker = file[pos + 1];
-    if (marker == 0xff) {  // fill byte
-      ++pos;
-      continue;
-    }
-    if (marker == 0xd9) break;
-    if (marker == 0x01 || (marker >= 0xd0 && marker <= 0xd7)) {  // no length
-      pos += 2;
-      continue;
-    }
-    if (pos + 4 > file.size()) break;
-    const std::size_t length = jpegopt::load_be16(&file[pos + 2]);
-    if (length < 2 || pos + 2 + length > file.size()) break;
-    out.push_back({marker, ByteView(file).subspan(pos + 4, length - 2)});
-    pos += 2 + length;
-    if (marker == 0xda) {  // skip entropy-coded data up to the next marker other than RSTn
-      while (pos + 1 < file.size() && !(file[pos] == 0xff && file[pos + 1] != 0 &&
-                                        (file[pos + 1] < 0xd0 || file[pos + 1] > 0xd7)))
-        ++pos;
-    }
-  }
-  return out;
-}
 
 bool is_sof(std::uint8_t marker) {
   return marker >= 0xc0 && marker <= 0xcf && marker != 0xc4 && marker != 0xc8 && marker != 0xcc;
@@ -67,7 +30,7 @@ struct FileTables {
 FileTables tables_of(const Bytes& file) {
   FileTables out;
   bool seen_sof = false;
-  for (const Segment& s : segments_of(file)) {
+  for (const auto& s : jpegopt::test::walk_segments(file, true)) {
     if (s.marker == 0xdb && !seen_sof) {
       for (const QuantTable& t : jpegopt::tables::parse_dqt(s.payload)) {
         std::erase_if(out.quant, [&](const QuantTable& old) { return old.id == t.id; });
