@@ -41,11 +41,11 @@ run() {
       "$TIME" -f "%U %S %M" -o "$tmp/time" jpegoptim --strip-all --all-progressive --stdout \
         "$in" > "$out" ;;
     jpegopt-fast)
-      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" -q --strip all -O fast -o "$out" "$in" ;;
+      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" --quiet --strip all -O fast -o "$out" "$in" ;;
     jpegopt-default)
-      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" -q --strip all -o "$out" "$in" ;;
+      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" --quiet --strip all -o "$out" "$in" ;;
     jpegopt-max)
-      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" -q --strip all -O max -o "$out" "$in" ;;
+      "$TIME" -f "%U %S %M" -o "$tmp/time" "$JPEGOPT" --quiet --strip all -O max -o "$out" "$in" ;;
   esac
 }
 

@@ -104,7 +104,8 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   lim->add_option("--max-scans", a.max_scans, "Refuse files with more scans")
       ->capture_default_str();
   lim->add_flag("-p,--preserve", a.preserve, "Keep modification and access times");
-  lim->add_flag("-q,--quiet", a.quiet, "Print errors only");
+  // -q is --quality (cjpeg/ImageMagick users expect a quality there), so quiet is long only.
+  lim->add_flag("--quiet", a.quiet, "Print errors only");
   lim->add_flag("-v,--verbose", a.verbose, "Print the scan script and notes");
 }
 
