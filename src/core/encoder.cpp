@@ -1,1 +1,315 @@
-// Placeholder: filled in by the module's first commit.
+#include "core/encoder.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/libjpeg.hpp"
+#include "jpegopt/error.hpp"
+
+namespace jpegopt::encoder {
+
+namespace {
+
+// JPEG Annex K.1 and K.2 example quantization tables, natural order (IJG's base tables).
+constexpr std::array<int, 64> kLumaBase = {
+    16, 11, 10, 16, 24,  40,  51,  61,   //
+    12, 12, 14, 19, 26,  58,  60,  55,   //
+    14, 13, 16, 24, 40,  57,  69,  56,   //
+    14, 17, 22, 29, 51,  87,  80,  62,   //
+    18, 22, 37, 56, 68,  109, 103, 77,   //
+    24, 35, 55, 64, 81,  104, 113, 92,   //
+    49, 64, 78, 87, 103, 121, 120, 101,  //
+    72, 92, 95, 98, 112, 100, 103, 99,
+};
+constexpr std::array<int, 64> kChromaBase = {
+    17, 18, 24, 47, 99, 99, 99, 99,  //
+    18, 21, 26, 66, 99, 99, 99, 99,  //
+    24, 26, 56, 99, 99, 99, 99, 99,  //
+    47, 66, 99, 99, 99, 99, 99, 99,  //
+    99, 99, 99, 99, 99, 99, 99, 99,  //
+    99, 99, 99, 99, 99, 99, 99, 99,  //
+    99, 99, 99, 99, 99, 99, 99, 99,  //
+    99, 99, 99, 99, 99, 99, 99, 99,
+};
+
+// libjpeg's integer jpeg_quality_scaling().
+int ijg_scale(int quality) {
+  return quality < 50 ? 5000 / quality : 200 - 2 * quality;
+}
+
+// The 8-point DCT-II basis with the JPEG normalisation: basis[u][x] = C(u)/2 cos((2x+1)uπ/16).
+struct Basis {
+  std::array<std::array<double, 8>, 8> c{};
+  Basis() {
+    const double pi = std::acos(-1.0);
+    for (int u = 0; u < 8; ++u)
+      for (int x = 0; x < 8; ++x)
+        c[u][x] = (u == 0 ? std::sqrt(0.5) : 1.0) / 2.0 * std::cos((2 * x + 1) * u * pi / 16);
+  }
+};
+
+// Forward DCT of one level-shifted 8x8 block (rows then columns, in double).
+void forward_dct(const double (&in)[64], float* out) {
+  static const Basis basis;
+  double tmp[64];
+  for (int y = 0; y < 8; ++y)
+    for (int u = 0; u < 8; ++u) {
+      double s = 0;
+      for (int x = 0; x < 8; ++x)
+        s += basis.c[u][x] * in[y * 8 + x];
+      tmp[y * 8 + u] = s;
+    }
+  for (int u = 0; u < 8; ++u)
+    for (int v = 0; v < 8; ++v) {
+      double s = 0;
+      for (int y = 0; y < 8; ++y)
+        s += basis.c[v][y] * tmp[y * 8 + u];
+      out[v * 8 + u] = static_cast<float>(s);
+    }
+}
+
+// A component's samples at its own resolution, before the DCT (level shift not yet applied).
+struct Samples {
+  int width = 0, height = 0;
+  std::vector<float> values;
+  float at(int x, int y) const {  // edge replication outside the plane
+    x = std::min(x, width - 1);
+    y = std::min(y, height - 1);
+    return values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                  static_cast<std::size_t>(x)];
+  }
+};
+
+// Averages hf x vf boxes (the block of full-resolution samples each subsampled one covers).
+Samples downsample(const Samples& full, int hf, int vf, int out_w, int out_h) {
+  if (hf == 1 && vf == 1) return full;
+  Samples out;
+  out.width = out_w;
+  out.height = out_h;
+  out.values.resize(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h));
+  const float norm = 1.0f / static_cast<float>(hf * vf);
+  for (int y = 0; y < out_h; ++y)
+    for (int x = 0; x < out_w; ++x) {
+      float s = 0;
+      for (int dy = 0; dy < vf; ++dy)
+        for (int dx = 0; dx < hf; ++dx)
+          s += full.at(x * hf + dx, y * vf + dy);
+      out.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w) +
+                 static_cast<std::size_t>(x)] = s * norm;
+    }
+  return out;
+}
+
+Plane transform(const Samples& s, int h_samp, int v_samp, int quant_table) {
+  Plane p;
+  p.h_samp = h_samp;
+  p.v_samp = v_samp;
+  p.quant_table = quant_table;
+  p.width_in_blocks = (s.width + 7) / 8;
+  p.height_in_blocks = (s.height + 7) / 8;
+  p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
+                        static_cast<std::size_t>(p.height_in_blocks) * 64);
+  double block[64];
+  for (int by = 0; by < p.height_in_blocks; ++by)
+    for (int bx = 0; bx < p.width_in_blocks; ++bx) {
+      for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x)
+          block[y * 8 + x] = static_cast<double>(s.at(bx * 8 + x, by * 8 + y)) - 128.0;
+      forward_dct(block, p.coefficients.data() + (static_cast<std::size_t>(by) *
+                                                      static_cast<std::size_t>(p.width_in_blocks) +
+                                                  static_cast<std::size_t>(bx)) *
+                                                     64);
+    }
+  return p;
+}
+
+struct Factors {
+  int h, v;
+};
+
+Factors luma_factors(Subsampling s) {
+  switch (s) {
+    case Subsampling::S422:
+      return {2, 1};
+    case Subsampling::S420:
+      return {2, 2};
+    case Subsampling::S440:
+      return {1, 2};
+    default:
+      return {1, 1};
+  }
+}
+
+int div_round_up(long a, long b) {
+  return static_cast<int>((a + b - 1) / b);
+}
+
+// Round half away from zero, as libjpeg's quantizer does.
+inline int quantize(float coef, int q) {
+  const float v = coef / static_cast<float>(q);
+  return static_cast<int>(v < 0 ? -std::floor(-v + 0.5f) : std::floor(v + 0.5f));
+}
+
+}  // namespace
+
+double quality_scale(double quality) {
+  if (!(quality >= 1 && quality <= 100))
+    throw Error(ErrorCode::InvalidArgument, fmt::format("quality {} is outside 1..100", quality));
+  const int lo = static_cast<int>(std::floor(quality));
+  const double frac = quality - lo;
+  if (frac == 0 || lo >= 100) return ijg_scale(lo);
+  return ijg_scale(lo) + frac * (ijg_scale(lo + 1) - ijg_scale(lo));
+}
+
+std::array<std::uint16_t, 64> quant_table(int which, double quality) {
+  const double scale = quality_scale(quality);
+  const auto& base = which == 0 ? kLumaBase : kChromaBase;
+  std::array<std::uint16_t, 64> out{};
+  for (int k = 0; k < 64; ++k) {
+    // jpeg_add_quant_table(): (base * scale + 50) / 100, clamped to 1..255 (force_baseline).
+    const double v = std::floor((base[k] * scale + 50.0) / 100.0);
+    out[k] = static_cast<std::uint16_t>(std::clamp(v, 1.0, 255.0));
+  }
+  return out;
+}
+
+Prepared prepare(const Image& image, Subsampling subsampling) {
+  if (subsampling == Subsampling::Auto)
+    throw Error(ErrorCode::InvalidArgument, "encoder::prepare needs a resolved subsampling");
+  if (image.width <= 0 || image.height <= 0 || image.width > 65500 || image.height > 65500)
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("cannot encode a {}x{} image", image.width, image.height));
+  const std::size_t w = static_cast<std::size_t>(image.width);
+  const std::size_t h = static_cast<std::size_t>(image.height);
+  const int nc = image.channels();
+  if (image.pixels.size() < w * h * static_cast<std::size_t>(nc))
+    throw Error(ErrorCode::InvalidArgument, "image pixel buffer is too small");
+
+  Prepared out;
+  out.width_ = image.width;
+  out.height_ = image.height;
+  out.format_ = image.format;
+  out.subsampling_ = image.format == PixelFormat::Rgb ? subsampling : Subsampling::S444;
+
+  std::vector<Samples> full(static_cast<std::size_t>(nc));
+  for (auto& s : full) {
+    s.width = image.width;
+    s.height = image.height;
+    s.values.resize(w * h);
+  }
+  for (std::size_t y = 0; y < h; ++y) {
+    const std::uint8_t* row = image.row(static_cast<int>(y));
+    for (std::size_t x = 0; x < w; ++x) {
+      const std::size_t i = y * w + x;
+      const std::uint8_t* px = row + x * static_cast<std::size_t>(nc);
+      if (image.format == PixelFormat::Rgb) {
+        // JFIF YCbCr, kept in float: no rounding before the DCT.
+        const float r = px[0], g = px[1], b = px[2];
+        full[0].values[i] = 0.299f * r + 0.587f * g + 0.114f * b;
+        full[1].values[i] = -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
+        full[2].values[i] = 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
+      } else {
+        for (int c = 0; c < nc; ++c)
+          full[static_cast<std::size_t>(c)].values[i] = px[c];
+      }
+    }
+  }
+
+  if (image.format == PixelFormat::Rgb) {
+    const Factors f = luma_factors(out.subsampling_);
+    const int cw = div_round_up(image.width, f.h);
+    const int ch = div_round_up(image.height, f.v);
+    out.planes_.push_back(transform(full[0], f.h, f.v, 0));
+    for (int c = 1; c < 3; ++c) {
+      const Samples sub = downsample(full[static_cast<std::size_t>(c)], f.h, f.v, cw, ch);
+      full[static_cast<std::size_t>(c)] = {};
+      out.planes_.push_back(transform(sub, 1, 1, 1));
+    }
+  } else {
+    // Gray: one luma component. CMYK: four components sharing the luma table, as
+    // jpeg_set_colorspace(JCS_CMYK) sets them.
+    for (auto& s : full)
+      out.planes_.push_back(transform(s, 1, 1, 0));
+  }
+  return out;
+}
+
+Bytes encode(const Prepared& prepared, double quality) {
+  return encode(prepared, quality, Tuning::best());
+}
+
+Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
+  (void)tuning;
+  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality),
+                                                               quant_table(1, quality)};
+  const auto& planes = prepared.planes();
+  const int nc = static_cast<int>(planes.size());
+
+  Bytes out;
+  lj::Compressor enc(out);
+  jpeg_compress_struct* c = enc.get();
+  jvirt_barray_ptr arrays[4] = {};
+  const J_COLOR_SPACE space = prepared.format() == PixelFormat::Gray   ? JCS_GRAYSCALE
+                              : prepared.format() == PixelFormat::Cmyk ? JCS_CMYK
+                                                                       : JCS_YCbCr;
+  unsigned int table_values[2][64];
+  for (int t = 0; t < 2; ++t)
+    for (int k = 0; k < 64; ++k)
+      table_values[t][k] = tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)];
+
+  enc.run([&] {
+    c->image_width = static_cast<JDIMENSION>(prepared.width());
+    c->image_height = static_cast<JDIMENSION>(prepared.height());
+    c->input_components = nc;
+    c->in_color_space = space == JCS_YCbCr ? JCS_RGB : space;
+    jpeg_set_defaults(c);
+    jpeg_set_colorspace(c, space);
+    // The tables are already scaled: add them at 100 % so libjpeg stores them unchanged.
+    jpeg_add_quant_table(c, 0, table_values[0], 100, TRUE);
+    jpeg_add_quant_table(c, 1, table_values[1], 100, TRUE);
+    for (int ci = 0; ci < nc; ++ci) {
+      jpeg_component_info& comp = c->comp_info[ci];
+      comp.h_samp_factor = planes[static_cast<std::size_t>(ci)].h_samp;
+      comp.v_samp_factor = planes[static_cast<std::size_t>(ci)].v_samp;
+      comp.quant_tbl_no = planes[static_cast<std::size_t>(ci)].quant_table;
+    }
+    c->write_JFIF_header = FALSE;  // metadata is the caller's (the assembler adds it)
+    c->optimize_coding = TRUE;
+    // Arrays padded to whole MCUs, as jpeg_write_coefficients reads them (libjpeg adds the dummy
+    // blocks' contents itself).
+    for (int ci = 0; ci < nc; ++ci) {
+      const Plane& p = planes[static_cast<std::size_t>(ci)];
+      arrays[ci] = (*c->mem->request_virt_barray)(
+          reinterpret_cast<j_common_ptr>(c), JPOOL_IMAGE, TRUE,
+          static_cast<JDIMENSION>(div_round_up(p.width_in_blocks, p.h_samp) * p.h_samp),
+          static_cast<JDIMENSION>(div_round_up(p.height_in_blocks, p.v_samp) * p.v_samp),
+          static_cast<JDIMENSION>(p.v_samp));
+    }
+    jpeg_write_coefficients(c, arrays);  // realizes the arrays
+  });
+
+  // Quantize straight into libjpeg's arrays (row pointers fetched under the guard).
+  for (int ci = 0; ci < nc; ++ci) {
+    const Plane& p = planes[static_cast<std::size_t>(ci)];
+    const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+    for (int by = 0; by < p.height_in_blocks; ++by) {
+      JBLOCKARRAY rows = nullptr;
+      enc.run([&] {
+        rows = (*c->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(c), arrays[ci],
+                                             static_cast<JDIMENSION>(by), 1, TRUE);
+      });
+      for (int bx = 0; bx < p.width_in_blocks; ++bx) {
+        const float* in = p.block(bx, by);
+        JCOEF* dst = rows[0][bx];
+        for (int k = 0; k < 64; ++k)
+          dst[k] = static_cast<JCOEF>(quantize(in[k], q[static_cast<std::size_t>(k)]));
+      }
+    }
+  }
+  enc.run([&] { jpeg_finish_compress(c); });
+  return out;
+}
+
+}  // namespace jpegopt::encoder

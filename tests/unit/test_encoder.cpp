@@ -1,1 +1,255 @@
-// Placeholder: filled in by the module's first commit.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "core/encoder.hpp"
+#include "core/libjpeg.hpp"
+#include "support/synth.hpp"
+
+using namespace jpegopt;
+
+namespace {
+
+// A smooth colour gradient with a sharp-edged square and mild deterministic noise.
+Image test_image(int width, int height, PixelFormat format = PixelFormat::Rgb) {
+  Image img;
+  img.width = width;
+  img.height = height;
+  img.format = format;
+  const int nc = img.channels();
+  img.pixels.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) *
+                    static_cast<std::size_t>(nc));
+  std::uint32_t rng = 12345;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const bool square = x > width / 3 && x < width * 2 / 3 && y > height / 3 && y < height / 2;
+      for (int c = 0; c < nc; ++c) {
+        rng = rng * 1664525u + 1013904223u;
+        const int noise = static_cast<int>((rng >> 24) % 7) - 3;
+        int v = square ? 40 + 60 * c : (x * 255 / width + y * 128 / height + 50 * c) % 256;
+        v = std::clamp(v + noise, 0, 255);
+        img.row(y)[x * nc + c] = static_cast<std::uint8_t>(v);
+      }
+    }
+  return img;
+}
+
+Image flat_image(int width, int height, std::array<std::uint8_t, 3> rgb) {
+  Image img;
+  img.width = width;
+  img.height = height;
+  img.pixels.resize(static_cast<std::size_t>(width) * static_cast<std::size_t>(height) * 3);
+  for (std::size_t i = 0; i < img.pixels.size(); ++i)
+    img.pixels[i] = rgb[i % 3];
+  return img;
+}
+
+double psnr(ByteView a, ByteView b) {
+  REQUIRE(a.size() == b.size());
+  double sum = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    const double d = static_cast<double>(a[i]) - b[i];
+    sum += d * d;
+  }
+  const double mse = sum / static_cast<double>(a.size());
+  return mse == 0 ? 99.0 : 10 * std::log10(255.0 * 255.0 / mse);
+}
+
+struct FrameInfo {
+  int width = 0, height = 0, components = 0;
+  J_COLOR_SPACE space = JCS_UNKNOWN;
+  std::vector<std::pair<int, int>> sampling;
+  bool progressive = false;
+  bool adobe = false;
+  std::array<std::array<std::uint16_t, 64>, 2> tables{};
+};
+
+FrameInfo frame_of(const Bytes& jpeg) {
+  lj::Decompressor dec(jpeg, {});
+  dec.read_header();
+  const jpeg_decompress_struct* d = dec.get();
+  FrameInfo f;
+  f.width = static_cast<int>(d->image_width);
+  f.height = static_cast<int>(d->image_height);
+  f.components = d->num_components;
+  f.space = d->jpeg_color_space;
+  f.progressive = d->progressive_mode != 0;
+  f.adobe = d->saw_Adobe_marker != 0;
+  for (int ci = 0; ci < d->num_components; ++ci)
+    f.sampling.emplace_back(d->comp_info[ci].h_samp_factor, d->comp_info[ci].v_samp_factor);
+  for (int t = 0; t < 2; ++t)
+    if (d->quant_tbl_ptrs[t])
+      for (int k = 0; k < 64; ++k)
+        f.tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] =
+            d->quant_tbl_ptrs[t]->quantval[k];
+  return f;
+}
+
+// The reference: libjpeg's own pixel encoder (jpeg_write_scanlines, accurate integer DCT).
+Bytes libjpeg_encode(const Image& img, int quality, int h, int v) {
+  Bytes out;
+  lj::Compressor enc(out);
+  jpeg_compress_struct* c = enc.get();
+  enc.run([&] {
+    c->image_width = static_cast<JDIMENSION>(img.width);
+    c->image_height = static_cast<JDIMENSION>(img.height);
+    c->input_components = 3;
+    c->in_color_space = JCS_RGB;
+    jpeg_set_defaults(c);
+    jpeg_set_quality(c, quality, TRUE);
+    c->comp_info[0].h_samp_factor = h;
+    c->comp_info[0].v_samp_factor = v;
+    c->dct_method = JDCT_ISLOW;
+    jpeg_start_compress(c, TRUE);
+  });
+  for (int y = 0; y < img.height; ++y) {
+    JSAMPROW row = const_cast<JSAMPROW>(img.row(y));
+    enc.run([&] { jpeg_write_scanlines(c, &row, 1); });
+  }
+  enc.run([&] { jpeg_finish_compress(c); });
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("encoder tables equal libjpeg's jpeg_set_quality at every integer quality", "[encoder]") {
+  Bytes sink;
+  lj::Compressor enc(sink);
+  jpeg_compress_struct* c = enc.get();
+  enc.run([&] {
+    c->in_color_space = JCS_RGB;
+    c->input_components = 3;
+    jpeg_set_defaults(c);
+  });
+  for (int q = 1; q <= 100; ++q) {
+    enc.run([&] { jpeg_set_quality(c, q, TRUE); });
+    for (int t = 0; t < 2; ++t) {
+      const auto ours = encoder::quant_table(t, q);
+      for (int k = 0; k < 64; ++k) {
+        INFO("quality " << q << " table " << t << " entry " << k);
+        REQUIRE(ours[static_cast<std::size_t>(k)] == c->quant_tbl_ptrs[t]->quantval[k]);
+      }
+    }
+  }
+}
+
+TEST_CASE("encoder tables scale continuously between integer qualities", "[encoder]") {
+  CHECK(encoder::quality_scale(50) == 100);
+  CHECK(encoder::quality_scale(90.5) == Approx(19));
+  CHECK(encoder::quality_scale(30.25) == Approx(166 + 0.25 * (161 - 166)));
+  for (double q = 1; q < 100; q += 0.25) {
+    const auto lo = encoder::quant_table(0, q);
+    const auto hi = encoder::quant_table(0, q + 0.25);
+    for (int k = 0; k < 64; ++k)
+      REQUIRE(hi[static_cast<std::size_t>(k)] <= lo[static_cast<std::size_t>(k)]);
+  }
+  const auto mid = encoder::quant_table(0, 75.5);
+  CHECK(mid[0] == 8);  // 16 at 49.5 %: (792 + 50) / 100 = 8.42 -> 8
+  CHECK_THROWS_AS(encoder::quant_table(0, 0.5), Error);
+  CHECK_THROWS_AS(encoder::quant_table(0, 100.5), Error);
+}
+
+TEST_CASE("encoder writes the tables of the requested quality and no APPn segment", "[encoder]") {
+  const auto prepared = encoder::prepare(test_image(40, 24), Subsampling::S420);
+  for (double q : {20.0, 75.0, 90.5}) {
+    const Bytes jpeg = encoder::encode(prepared, q);
+    const FrameInfo f = frame_of(jpeg);
+    CHECK(f.tables[0] == encoder::quant_table(0, q));
+    CHECK(f.tables[1] == encoder::quant_table(1, q));
+    CHECK_FALSE(f.progressive);
+    CHECK(test::metadata_segments(jpeg).empty());
+  }
+}
+
+TEST_CASE("encoder honours the subsampling in the frame header", "[encoder]") {
+  const Image img = test_image(37, 23);  // odd sizes: partial blocks and MCUs
+  const std::vector<std::pair<Subsampling, std::pair<int, int>>> cases = {
+      {Subsampling::S444, {1, 1}},
+      {Subsampling::S422, {2, 1}},
+      {Subsampling::S420, {2, 2}},
+      {Subsampling::S440, {1, 2}},
+  };
+  for (const auto& [s, luma] : cases) {
+    const Bytes jpeg = encoder::encode(encoder::prepare(img, s), 90);
+    const FrameInfo f = frame_of(jpeg);
+    CHECK(f.width == 37);
+    CHECK(f.height == 23);
+    REQUIRE(f.components == 3);
+    CHECK(f.space == JCS_YCbCr);
+    CHECK(f.sampling[0] == luma);
+    CHECK(f.sampling[1] == std::make_pair(1, 1));
+    CHECK(f.sampling[2] == std::make_pair(1, 1));
+    CHECK(test::decode_pixels(jpeg).size() == 37u * 23u * 3u);
+  }
+  CHECK_THROWS_AS(encoder::prepare(img, Subsampling::Auto), Error);
+}
+
+TEST_CASE("encoder output decodes close to its source", "[encoder]") {
+  const Image img = test_image(61, 45);
+  SECTION("at quality 90, at least as close as libjpeg's own encoder") {
+    for (auto [s, h, v] : {std::tuple{Subsampling::S444, 1, 1}, {Subsampling::S420, 2, 2}}) {
+      const Bytes jpeg = encoder::encode(encoder::prepare(img, s), 90);
+      const double ours = psnr(test::decode_pixels(jpeg), img.pixels);
+      const double reference = psnr(test::decode_pixels(libjpeg_encode(img, 90, h, v)), img.pixels);
+      INFO("ours " << ours << " dB, libjpeg " << reference << " dB");
+      CHECK(ours > 20);  // the pattern wraps hue sharply; 4:2:0 costs PSNR on it
+      CHECK(ours > reference - 0.2);
+    }
+  }
+  SECTION("higher quality is closer and larger") {
+    const auto prepared = encoder::prepare(img, Subsampling::S444);
+    const Bytes q50 = encoder::encode(prepared, 50);
+    const Bytes q95 = encoder::encode(prepared, 95);
+    CHECK(q95.size() > q50.size());
+    CHECK(psnr(test::decode_pixels(q95), img.pixels) >
+          psnr(test::decode_pixels(q50), img.pixels) + 3);
+  }
+  SECTION("quality 100 4:4:4 is nearly exact") {
+    const Bytes jpeg = encoder::encode(encoder::prepare(img, Subsampling::S444), 100);
+    CHECK(psnr(test::decode_pixels(jpeg), img.pixels) > 45);
+  }
+}
+
+TEST_CASE("encoder keeps a flat colour at its value under every subsampling", "[encoder]") {
+  const Image img = flat_image(33, 17, {40, 120, 200});
+  for (auto s : {Subsampling::S444, Subsampling::S422, Subsampling::S420, Subsampling::S440}) {
+    const Bytes px = test::decode_pixels(encoder::encode(encoder::prepare(img, s), 85));
+    REQUIRE(px.size() == img.pixels.size());
+    for (std::size_t i = 0; i < px.size(); ++i) {
+      INFO("sample " << i);
+      REQUIRE(std::abs(px[i] - img.pixels[i]) <= 2);
+    }
+  }
+}
+
+TEST_CASE("encoder writes grayscale and CMYK images", "[encoder]") {
+  SECTION("gray") {
+    const Image img = test_image(30, 20, PixelFormat::Gray);
+    const Bytes jpeg = encoder::encode(encoder::prepare(img, Subsampling::S420), 90);
+    const FrameInfo f = frame_of(jpeg);
+    CHECK(f.components == 1);
+    CHECK(f.space == JCS_GRAYSCALE);
+    CHECK(f.sampling[0] == std::make_pair(1, 1));
+    CHECK(test::metadata_segments(jpeg).empty());
+    CHECK(psnr(test::decode_pixels(jpeg), img.pixels) > 36);
+  }
+  SECTION("cmyk") {
+    const Image img = test_image(30, 20, PixelFormat::Cmyk);
+    const Bytes jpeg = encoder::encode(encoder::prepare(img, Subsampling::S420), 90);
+    const FrameInfo f = frame_of(jpeg);
+    CHECK(f.components == 4);
+    CHECK(f.space == JCS_CMYK);
+    CHECK(f.adobe);  // libjpeg's APP14 says "no colour transform"
+    for (const auto& s : f.sampling)
+      CHECK(s == std::make_pair(1, 1));
+    CHECK(psnr(test::decode_pixels(jpeg), img.pixels) > 36);
+  }
+}
+
+TEST_CASE("encoder rejects bad input", "[encoder]") {
+  Image empty;
+  CHECK_THROWS_AS(encoder::prepare(empty, Subsampling::S444), Error);
+  const auto prepared = encoder::prepare(test_image(8, 8), Subsampling::S444);
+  CHECK_THROWS_AS(encoder::encode(prepared, 0), Error);
+  CHECK_THROWS_AS(encoder::encode(prepared, 101), Error);
+}
