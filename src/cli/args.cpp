@@ -103,6 +103,8 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   lim->add_option("--max-pixels", a.max_pixels, "Refuse larger images")->capture_default_str();
   lim->add_option("--max-scans", a.max_scans, "Refuse files with more scans")
       ->capture_default_str();
+  lim->add_option("--max-memory", a.max_memory_mib, "Decoder memory limit in MiB (0: none)")
+      ->capture_default_str();
   lim->add_flag("-p,--preserve", a.preserve, "Keep modification and access times");
   // -q is --quality (cjpeg/ImageMagick users expect a quality there), so quiet is long only.
   lim->add_flag("--quiet", a.quiet, "Print errors only");
@@ -179,6 +181,9 @@ Options to_options(const OptimizeArgs& a) {
     throw CLI::ValidationError("--max-pixels/--max-scans", "limits must be positive");
   o.limits.max_pixels = a.max_pixels;
   o.limits.max_scans = a.max_scans;
+  if (a.max_memory_mib < 0 || a.max_memory_mib > (1L << 40))
+    throw CLI::ValidationError("--max-memory", "must be 0 (no limit) or a number of MiB");
+  o.limits.max_memory = a.max_memory_mib << 20;
   return o;
 }
 

@@ -36,6 +36,7 @@ struct OptimizeArgs {
   bool auto_orient = false;
   std::uint64_t max_pixels = Limits{}.max_pixels;
   int max_scans = Limits{}.max_scans;
+  long max_memory_mib = Limits{}.max_memory >> 20;  // 0 = unlimited
   bool quiet = false;
   bool verbose = false;
   bool preserve = false;

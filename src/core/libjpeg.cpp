@@ -62,6 +62,7 @@ ErrorCode code_for(int msg_code) {
     case JERR_SOF_UNSUPPORTED:
       return ErrorCode::Unsupported;
     case JERR_OUT_OF_MEMORY:
+    case JERR_NO_BACKING_STORE:  // the coefficient arrays do not fit in max_memory_to_use
       return ErrorCode::OutOfMemory;
     case JERR_IMAGE_TOO_BIG:
     case JERR_WIDTH_OVERFLOW:
@@ -138,6 +139,13 @@ void install_bridge(ErrorBridge& bridge, j_common_ptr cinfo, const Limits& limit
 Error error_from_bridge(const ErrorBridge& bridge, j_common_ptr cinfo) {
   const ErrorCode code =
       bridge.has_forced_code ? bridge.forced_code : code_for(cinfo->err->msg_code);
+  // libjpeg's own text ("Backing store not supported") does not say that a limit was hit.
+  if (!bridge.has_forced_code && cinfo->err->msg_code == JERR_NO_BACKING_STORE) {
+    const long limit = cinfo->mem->max_memory_to_use;
+    return Error(code, fmt::format("the image needs more decoder memory than the limit of {}",
+                                   limit % (1L << 20) == 0 ? fmt::format("{} MiB", limit >> 20)
+                                                           : fmt::format("{} bytes", limit)));
+  }
   return Error(code, bridge.message[0] != '\0' ? bridge.message : "libjpeg error");
 }
 

@@ -25,6 +25,24 @@ void check_supported(const JpegFile& file) {
   if (frame.precision != 8)
     throw Error(ErrorCode::Unsupported,
                 fmt::format("{}-bit JPEG is not supported", frame.precision));
+  // A zero height is legal when a DNL marker after the first scan gives it (T.81 B.2.5), but
+  // libjpeg-turbo cannot decode that; without DNL the frame is simply broken.
+  if (frame.height == 0 && frame.width > 0 && !file.segments(marker::kDnl).empty())
+    throw Error(ErrorCode::Unsupported,
+                "image height given by a DNL marker is not supported by libjpeg-turbo");
+}
+
+// The ICC profile is reassembled in memory to be described; refuse one over the metadata limit
+// before doing so (the chunks alone can add up to 16 MB).
+void check_metadata_limits(const JpegFile& file, const Limits& limits) {
+  std::uint64_t icc_bytes = 0;
+  for (const Part* p : file.segments(0xE2))
+    if (classify_segment(0xE2, file.payload_of(*p)).kind == SegmentKind::Icc)
+      icc_bytes += p->payload_size();
+  if (icc_bytes > limits.max_metadata_bytes)
+    throw Error(ErrorCode::MetadataLimit,
+                fmt::format("ICC profile chunks of {} bytes, over the metadata limit of {}",
+                            icc_bytes, limits.max_metadata_bytes));
 }
 
 }  // namespace
@@ -34,6 +52,7 @@ Outcome optimize(std::span<const std::uint8_t> input, const Options& options) {
   outcome.bytes_in = input.size();
   const JpegFile file = JpegFile::parse(Bytes(input.begin(), input.end()));
   check_supported(file);
+  check_metadata_limits(file, options.limits);
   outcome.width = file.frame().width;
   outcome.height = file.frame().height;
   outcome.arithmetic_input = file.frame().arithmetic();
