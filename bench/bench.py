@@ -15,6 +15,8 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -51,20 +53,27 @@ class Run:
         return self.rc == 0
 
 
-def run(cmd, stdout_path=None, cwd=None):
-    """Runs cmd (a list) and measures it with wait4's resource usage of that one child."""
+def run(cmd, stdout_path=None, timeout=900):
+    """Runs cmd (a list) and measures it with wait4's resource usage of that one child. Output goes
+    through temporary files (no pipe can fill up); a run over `timeout` seconds is killed."""
     start = time.monotonic()
-    out_file = open(stdout_path, "wb") if stdout_path else subprocess.PIPE
-    try:
-        proc = subprocess.Popen(cmd, stdout=out_file, stderr=subprocess.PIPE, cwd=cwd)
-        # communicate() would reap the child itself; read the pipes, then wait4 for rusage.
-        out = b"" if stdout_path else proc.stdout.read()
-        err = proc.stderr.read()
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-    finally:
-        if stdout_path:
-            out_file.close()
+    with tempfile.TemporaryFile() as out_tmp, tempfile.TemporaryFile() as err_tmp:
+        out_file = open(stdout_path, "wb") if stdout_path else out_tmp
+        try:
+            proc = subprocess.Popen(cmd, stdout=out_file, stderr=err_tmp)
+            killer = threading.Timer(timeout, proc.kill)
+            killer.start()
+            try:
+                _, status, usage = os.wait4(proc.pid, 0)
+            finally:
+                killer.cancel()
+            proc.returncode = os.waitstatus_to_exitcode(status)
+        finally:
+            if stdout_path:
+                out_file.close()
+        out_tmp.seek(0)
+        err_tmp.seek(0)
+        out, err = out_tmp.read(), err_tmp.read()
     return Run(
         proc.returncode,
         usage.ru_utime + usage.ru_stime,

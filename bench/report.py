@@ -397,6 +397,16 @@ def target_section(work, sets, out, plot_dir):
                 f"{fmt(f['vs_jpegoptim'], '.2f') if tool != 'jpegoptim' else ''} | "
                 f"{fmt(f['ba'], '.2f')} | {fmt(f['ssim'], '.4f')} | {f['resized']} | {f['failed']} |")
     lines.append("")
+    misses = [r for r in rows if r["status"] == "failed"
+              or (r["status"] == "ok" and int(r["bytes"]) > int(r["target_bytes"]))]
+    lines += ["Over the target or failed:", ""]
+    for r in sorted(misses, key=lambda r: (r["tool"], r["file"], int(r["target_bytes"]))):
+        what = ("failed" if r["status"] == "failed" else
+                f"{int(r['bytes']):,} bytes, {int(r['bytes']) / int(r['target_bytes']):.3f}x the target")
+        lines.append(f"- {r['tool']}, {r['target']}, {r['file']}: {what}")
+    if not misses:
+        lines.append("- none")
+    lines.append("")
     plot = plot_target(rows, sets, plot_dir)
     if plot:
         lines += [f"![{plot}]({rel(plot_dir / plot, out)})", ""]
