@@ -8,6 +8,7 @@
 #include "core/jpeg_file.hpp"
 #include "core/lossless.hpp"
 #include "core/metadata.hpp"
+#include "core/segment_kind.hpp"
 #include "core/transform.hpp"
 
 namespace jpegopt {

@@ -219,7 +219,7 @@ TEST_CASE("process() gives every edge file its expected outcome", "[edge]") {
 TEST_CASE("an in-place CLI run writes only optimized files and keeps every other original",
           "[edge][cli]") {
   TempDir dir;
-  std::vector<std::string> args = {"-q"};
+  std::vector<std::string> args = {"--quiet"};
   for (const Row& row : kTable) {
     fs::copy_file(edge_dir() / row.file, dir / row.file);
     args.push_back((dir / row.file).string());

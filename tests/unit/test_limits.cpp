@@ -157,6 +157,6 @@ TEST_CASE("the CLI applies --max-memory and rejects bad values", "[limits][cli]"
   const auto bad = run_jpegopt({"--max-memory", "-1", file.string()});
   CHECK(bad.exit_code == 2);
   CHECK(read_bytes(file) == before);
-  const auto ok = run_jpegopt({"--max-memory", "16", "-q", file.string()});
+  const auto ok = run_jpegopt({"--max-memory", "16", "--quiet", file.string()});
   CHECK(ok.exit_code == 0);
 }
