@@ -173,8 +173,8 @@ def pick_evenly(items, n):
 def make_reference(src, dst, downscale):
     """The pixels both encoders get: 8-bit, alpha laid over white, no metadata; photos turned
     upright and fitted inside 1600x1600. Returns the PNG and a PNM of it for cjpeg (PGM for grey)."""
-    png = dst.with_suffix(".png")
-    pnm = dst.with_suffix(".pnm")
+    png = dst.parent / (dst.name + ".png")  # names may hold dots: "...-1.5mb-after-eoi"
+    pnm = dst.parent / (dst.name + ".pnm")
     if not (png.exists() and pnm.exists()):
         cmd = [CONVERT, str(src)]
         if downscale:

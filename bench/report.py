@@ -219,7 +219,7 @@ def rd_section(work, sets, out, plot_dir):
         "```",
         "",
         "SSIM is computed by [bench/ssim.py](../bench/ssim.py) (Gaussian 11x11, sigma 1.5, on "
-        "BT.601 luma, the usual codec convention). The sources were made with ImageMagick: alpha "
+        "BT.601 luma; equal to scikit-image's `structural_similarity` with those settings). The sources were made with ImageMagick: alpha "
         "laid over white, metadata removed, and photos turned upright and downscaled with "
         "`convert PHOTO -auto-orient -colorspace sRGB -resize '1600x1600>' ... -strip -depth 8`.",
         "",

@@ -1,7 +1,9 @@
 """SSIM (Wang, Bovik, Sheikh, Simoncelli 2004) on luma, the usual way it is reported for codecs.
 
-Gaussian window with sigma 1.5 truncated to 11x11, K1 = 0.01, K2 = 0.03, L = 255; borders are
-mirrored and the map is averaged over every pixel. Colour images are compared on BT.601 luma
+Gaussian window with sigma 1.5 truncated to 11x11, K1 = 0.01, K2 = 0.03, L = 255, population
+(co)variances; the map is averaged over the pixels whose whole window lies inside the image (5 px
+borders left out), the conventions of scikit-image's structural_similarity with
+gaussian_weights=True, sigma=1.5, use_sample_covariance=False. Colour images are compared on BT.601 luma
 (Y = 0.299 R + 0.587 G + 0.114 B) computed in floating point from the decoded 8-bit RGB.
 """
 
@@ -35,7 +37,8 @@ def ssim(x, y):
     cov = blur(x * y) - mx * my
     num = (2 * mx * my + c1) * (2 * cov + c2)
     den = (mx * mx + my * my + c1) * (vx + vy + c2)
-    return float(np.mean(num / den, dtype=np.float64))
+    border = 5  # the window's radius
+    return float(np.mean((num / den)[border:-border, border:-border], dtype=np.float64))
 
 
 def ssim_files(reference, distorted):

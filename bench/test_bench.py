@@ -52,6 +52,18 @@ class Ssim(unittest.TestCase):
         expected = (2 * 100 * 120 + c1) / (100**2 + 120**2 + c1)
         self.assertAlmostEqual(ssim(image, shifted), expected, places=9)
 
+    def test_agrees_with_scikit_image(self):
+        try:
+            from skimage.metrics import structural_similarity
+        except ImportError:
+            self.skipTest("python3-skimage is not installed")
+        rng = np.random.default_rng(3)
+        image = rng.integers(0, 256, size=(48, 61)).astype(np.float64)
+        blurred = (image + np.roll(image, 1, axis=0) + np.roll(image, 1, axis=1)) / 3
+        expected = structural_similarity(image, blurred, gaussian_weights=True, sigma=1.5,
+                                         use_sample_covariance=False, data_range=255)
+        self.assertAlmostEqual(ssim(image, blurred), expected, places=10)
+
     def test_noise_scores_below_one(self):
         rng = np.random.default_rng(2)
         image = rng.integers(0, 256, size=(64, 64)).astype(np.float64)
