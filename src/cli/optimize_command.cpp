@@ -79,6 +79,13 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
   std::FILE* report = image_on_stdout ? stderr : stdout;
   for (const auto& path : args.files) {
     try {
+      const bool in_place = !args.to_stdout && args.output.empty() && path != "-";
+      if (in_place) {
+        // Temporary files left by a killed run carry a recognizable name: clear them once per
+        // folder, whether or not this run ends up writing there.
+        const auto folder = std::filesystem::absolute(path).parent_path();
+        if (cleaned.insert(folder).second) io::remove_stale_temp_files(folder);
+      }
       const Bytes input = io::read_file(path);
       const Outcome outcome = process(input, options);
       const ByteView result =
@@ -88,10 +95,6 @@ int run_optimize(const OptimizeArgs& args, const Options& options) {
       } else if (!args.output.empty()) {
         io::write_new_file(args.output, result, true);
       } else if (outcome.status == FileStatus::Optimized) {
-        // Temporary files left by a killed run carry a recognizable name: clear them once per
-        // folder before writing there.
-        const auto folder = std::filesystem::absolute(path).parent_path();
-        if (cleaned.insert(folder).second) io::remove_stale_temp_files(folder);
         io::write_atomic(path, outcome.bytes, io::WriteOptions{args.preserve, true});
       }
       totals.bytes_in += outcome.bytes_in;
