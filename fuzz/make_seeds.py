@@ -144,8 +144,8 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         jpegs = small_jpegs(tmp)
         for name, data in jpegs.items():
-            write("marker_parser", name, data)
-            write("optimize", name, data)
+            for target in ("marker_parser", "optimize", "reencode"):
+                write(target, name, data)
         for name, data in exif_seeds(tmp).items():
             write("exif", name, data)
     for name, data in icc_seeds().items():
