@@ -4,6 +4,8 @@
 #include <sstream>
 
 #include "core/segment_kind.hpp"
+#include "core/size_limit.hpp"
+#include "core/target.hpp"
 
 namespace jpegopt::cli {
 
@@ -99,6 +101,19 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   xf->add_flag("--perfect", a.perfect, "Fail if edge blocks cannot be transformed");
   xf->add_flag("--trim", a.trim, "Drop edge blocks that cannot be transformed");
 
+  auto* target = app.add_option_group("Target size");
+  target->add_option("-S,--target-size,--max-size", a.target_size,
+                     "At most SIZE bytes, metadata included: 150000,\n"
+                     "100KB (1000s), 200KiB (1024s), 1.5MB, or N%");
+  target->add_option("--min-quality", a.min_quality,
+                     "Lowest quality before downscaling (default 50)");
+  target->add_flag("--no-resize", a.no_resize, "Never downscale to reach the target");
+  auto* ssim =
+      target->add_option("--min-ssim", a.min_ssim, "Smallest file with SSIM at least X (0..1)");
+  auto* lossless_look = target->add_flag("--visually-lossless", a.visually_lossless,
+                                         "Smallest file that looks the same (--min-ssim preset)");
+  ssim->excludes(lossless_look);
+
   auto* lim = app.add_option_group("Limits and output");
   lim->add_option("--max-pixels", a.max_pixels, "Refuse larger images")->capture_default_str();
   lim->add_option("--max-scans", a.max_scans, "Refuse files with more scans")
@@ -148,6 +163,44 @@ void parse_threshold(const std::string& text, Options& options) {
     options.threshold_bytes = static_cast<std::size_t>(value);
 }
 
+// A decimal number in [lo, hi]; nothing else on the line.
+std::optional<double> parse_number(const std::string& text, double lo, double hi) {
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || !(value >= lo && value <= hi))
+    return std::nullopt;
+  return value;
+}
+
+void parse_target(const OptimizeArgs& a, Options& o) {
+  auto& t = o.target;
+  if (a.target_size) {
+    try {
+      t.max_size = parse_size_limit(*a.target_size);
+    } catch (const Error& e) {
+      throw CLI::ValidationError("--target-size", e.what());
+    }
+  }
+  if (!a.min_quality.empty()) {
+    const auto q = parse_number(a.min_quality, 1, 100);
+    if (!q)
+      throw CLI::ValidationError("--min-quality",
+                                 "'" + a.min_quality + "' is not a quality 1..100");
+    t.min_quality = *q;
+  }
+  t.allow_resize = !a.no_resize;
+  if (!a.min_ssim.empty()) {
+    const auto x = parse_number(a.min_ssim, 0, 1);
+    if (!x || *x <= 0 || *x >= 1)
+      throw CLI::ValidationError("--min-ssim", "'" + a.min_ssim + "' is not above 0 and below 1");
+    t.min_ssim = *x;
+  }
+  if (a.visually_lossless) t.min_ssim = kVisuallyLosslessSsim;
+  if (!t.any() && (!a.min_quality.empty() || a.no_resize))
+    throw CLI::ValidationError("--min-quality/--no-resize",
+                               "need a target: -S SIZE, --min-ssim or --visually-lossless");
+}
+
 }  // namespace
 
 Options to_options(const OptimizeArgs& a) {
@@ -184,6 +237,7 @@ Options to_options(const OptimizeArgs& a) {
   if (a.max_memory_mib < 0 || a.max_memory_mib > (1L << 40))
     throw CLI::ValidationError("--max-memory", "must be 0 (no limit) or a number of MiB");
   o.limits.max_memory = a.max_memory_mib << 20;
+  parse_target(a, o);
   return o;
 }
 

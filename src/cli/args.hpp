@@ -2,6 +2,7 @@
 // their validation into library Options (to_options), which is testable without a process.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,12 @@ struct OptimizeArgs {
   bool quiet = false;
   bool verbose = false;
   bool preserve = false;
+  // Target size and visual target (docs/target-size.md).
+  std::optional<std::string> target_size;  // -S/--target-size/--max-size SIZE
+  std::string min_quality;                 // --min-quality Q
+  bool no_resize = false;                  // --no-resize
+  std::string min_ssim;                    // --min-ssim X
+  bool visually_lossless = false;
 };
 
 // Adds the optimizer's options to `app`, bound to `args`.

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 
+#include "core/target.hpp"
 #include "jpegopt/optimize.hpp"
 
 namespace jpegopt {
@@ -14,8 +15,7 @@ bool is_png(std::span<const std::uint8_t> input) {
 }
 
 Outcome process(std::span<const std::uint8_t> input, const Options& options) {
-  if (options.target.any())
-    throw Error(ErrorCode::InvalidArgument, "target size is not implemented yet");
+  if (options.target.any()) return fit_target(input, options);
   if (options.reencode.quality || is_png(input))
     throw Error(ErrorCode::InvalidArgument, "re-encoding is not implemented yet");
   return optimize(input, options);

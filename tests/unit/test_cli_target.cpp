@@ -1,1 +1,68 @@
-// Placeholder: filled in by the module's first commit.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "support/run_cli.hpp"
+#include "support/synth.hpp"
+#include "support/test_paths.hpp"
+
+using namespace jpegopt::test;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kSample = "gimp-texture-96x96-444-dri0-comment.jpg";
+const std::string kUsageTail = "\nRun 'jpegopt --help' for the options.\n";
+const std::string kForms = "use bytes (150000), 100KB, 1.5MB, 200KiB, 2MiB or a percentage (50%)";
+
+}  // namespace
+
+TEST_CASE("cli target: bad values exit 2 with one line naming the option", "[cli][target]") {
+  TempDir tmp;
+  const auto file = tmp / "a.jpg";
+  fs::copy_file(samples_dir() / kSample, file);
+  const auto before = read_bytes(file);
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"-S", "0"}, "--target-size: invalid size '0': must be at least 1 byte"},
+      {{"-S", "-5KB"}, "--target-size: invalid size '-5KB': must be positive"},
+      {{"--target-size", "12XB"}, "--target-size: invalid size '12XB': " + kForms},
+      {{"--max-size", "150%"},
+       "--target-size: invalid size '150%': a percentage must be above 0 and below 100"},
+      {{"-S", ""}, "--target-size: invalid size '': empty; " + kForms},
+      {{"-S", "KB"}, "--target-size: invalid size 'KB': " + kForms},
+      {{"-S", "100KB", "--min-quality", "0"}, "--min-quality: '0' is not a quality 1..100"},
+      {{"-S", "100KB", "--min-quality", "abc"}, "--min-quality: 'abc' is not a quality 1..100"},
+      {{"--min-ssim", "1.2"}, "--min-ssim: '1.2' is not above 0 and below 1"},
+      {{"--min-ssim", "0"}, "--min-ssim: '0' is not above 0 and below 1"},
+      {{"--no-resize"},
+       "--min-quality/--no-resize: need a target: -S SIZE, --min-ssim or --visually-lossless"},
+      {{"--min-quality", "60"},
+       "--min-quality/--no-resize: need a target: -S SIZE, --min-ssim or --visually-lossless"},
+  };
+  for (const auto& [args, message] : cases) {
+    auto argv = args;
+    argv.push_back(file.string());
+    INFO(message);
+    const auto r = run_jpegopt(argv);
+    CHECK(r.exit_code == 2);
+    CHECK(r.out.empty());
+    CHECK(r.err == "jpegopt: " + message + kUsageTail);
+  }
+  CHECK(read_bytes(file) == before);
+}
+
+TEST_CASE("cli target: a limit the lossless rewrite meets keeps every pixel", "[cli][target]") {
+  TempDir tmp;
+  const auto file = tmp / "a.jpg";
+  fs::copy_file(samples_dir() / kSample, file);
+  for (const char* size : {"1MB", "4.9KB", "4.9 kB", "90%"}) {
+    INFO(size);
+    const auto out = tmp / (std::string("out-") + size + ".jpg");
+    const auto r = run_jpegopt({"-S", size, "-o", out.string(), file.string()});
+    CHECK(r.exit_code == 0);
+    CHECK(r.err.empty());
+    CHECK(r.out.find("pixels identical") != std::string::npos);
+    CHECK(fs::file_size(out) <= 4900);
+    CHECK(decode_pixels(read_bytes(out)) == decode_pixels(read_bytes(file)));
+  }
+}
