@@ -111,7 +111,7 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   auto* ssim =
       target->add_option("--min-ssim", a.min_ssim, "Smallest file with SSIM at least X (0..1)");
   auto* lossless_look = target->add_flag("--visually-lossless", a.visually_lossless,
-                                         "Smallest file that looks the same (--min-ssim preset)");
+                                         "Smallest file that looks the same");
   ssim->excludes(lossless_look);
 
   auto* lim = app.add_option_group("Limits and output");
