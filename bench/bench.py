@@ -367,7 +367,7 @@ def section_target(work, sets, jpegopt, feats, jobs):
     for src, label, size, tool in tasks:
         name = Path(src).name
         if tool == "jpegopt" and not feats["target"]:
-            rows.append([name, label, size, tool, "n/a", "", "", "", "", "", "", ""])
+            rows.append([name, label, size, tool, "n/a", "", "", "", "", "", "", "", ""])
             continue
         out = out_dir / f"{Path(src).stem}--{size}--{tool}.jpg"
         out.unlink(missing_ok=True)
@@ -375,14 +375,15 @@ def section_target(work, sets, jpegopt, feats, jobs):
         res = run(cmd, stdout_path=stdout_path)
         if not res.ok or not out.exists() or out.stat().st_size == 0:
             log(f"target: {tool} {label} {name}: failed: {(res.err or res.out).strip()[:200]}")
+            message = " ".join((res.err or res.out).replace(str(src), name).split())[:160]
             rows.append([name, label, size, tool, "failed", "", f"{res.cpu:.3f}", "", "", "", "",
-                         f"{res.wall:.3f}"])
+                         f"{res.wall:.3f}", message])
             continue
         trials = parse_trials(res.out + "\n" + res.err) if tool == "jpegopt" else None
         same_size = image_size(out) == image_size(src)
         rows.append([name, label, size, tool, "ok", out.stat().st_size, f"{res.cpu:.3f}",
                      "" if trials is None else trials, "yes" if same_size else "no", "", "",
-                     f"{res.wall:.3f}"])
+                     f"{res.wall:.3f}", ""])
         # A full-size butteraugli is the slow part: --quick scores SSIM only.
         if same_size and (src in target["butteraugli"] or sets["quick"]):
             to_score.append((len(rows) - 1, src, out))
@@ -397,7 +398,7 @@ def section_target(work, sets, jpegopt, feats, jobs):
         rows[index][9], rows[index][10] = ba, ss
     write_tsv(work / "results" / "target.tsv",
               ["file", "target", "target_bytes", "tool", "status", "bytes", "cpu_s", "trials",
-               "same_dimensions", "butteraugli", "ssim", "wall_s"], rows)
+               "same_dimensions", "butteraugli", "ssim", "wall_s", "message"], rows)
 
 
 # ----------------------------------------------------------------------------------------------

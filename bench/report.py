@@ -401,7 +401,7 @@ def target_section(work, sets, out, plot_dir):
               or (r["status"] == "ok" and int(r["bytes"]) > int(r["target_bytes"]))]
     lines += ["Over the target or failed:", ""]
     for r in sorted(misses, key=lambda r: (r["tool"], r["file"], int(r["target_bytes"]))):
-        what = ("failed" if r["status"] == "failed" else
+        what = (f"failed: `{r.get('message', '')}`" if r["status"] == "failed" else
                 f"{int(r['bytes']):,} bytes, {int(r['bytes']) / int(r['target_bytes']):.3f}x the target")
         lines.append(f"- {r['tool']}, {r['target']}, {r['file']}: {what}")
     if not misses:
