@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "core/libjpeg.hpp"
 #include "jpegopt/error.hpp"
@@ -152,6 +153,135 @@ inline int quantize(float coef, int q) {
   return static_cast<int>(v < 0 ? -std::floor(-v + 0.5f) : std::floor(v + 0.5f));
 }
 
+// kZigzag[k] is the natural (row-major) index of the k-th coefficient in zigzag order.
+constexpr std::array<int, 64> kZigzag = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33, 40, 48,
+    41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+    30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+};
+
+using Block = std::array<JCOEF, 64>;  // natural order
+
+int bit_size(int v) {
+  int a = v < 0 ? -v : v, n = 0;
+  while (a) {
+    ++n;
+    a >>= 1;
+  }
+  return n;
+}
+
+// Estimated code length in bits of each AC symbol (run << 4 | size) of one Huffman table, from
+// symbol counts: -log2 of the smoothed frequency, what an optimized table approaches.
+struct AcRates {
+  std::array<float, 256> bits{};
+};
+
+struct AcCounts {
+  std::array<double, 256> n{};
+  void add(const Block& b) {
+    int run = 0;
+    for (int k = 1; k < 64; ++k) {
+      const int v = b[static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(k)])];
+      if (v == 0) {
+        ++run;
+        continue;
+      }
+      while (run > 15) {
+        n[0xF0] += 1;
+        run -= 16;
+      }
+      n[static_cast<std::size_t>((run << 4) | bit_size(v))] += 1;
+      run = 0;
+    }
+    if (run > 0) n[0x00] += 1;
+  }
+  AcRates rates() const {
+    AcRates r;
+    double total = 0;
+    for (double c : n)
+      total += c + 0.5;
+    for (std::size_t s = 0; s < 256; ++s)
+      r.bits[s] = static_cast<float>(std::min(16.0, -std::log2((n[s] + 0.5) / total)));
+    return r;
+  }
+};
+
+// Rate-distortion optimized quantization of one block's AC coefficients (a trellis over the
+// position of the previous non-zero coefficient). Distortion is measured in quantizer steps
+// (error / Q)^2, so the table's perceptual weighting carries over; rate is the estimated Huffman
+// bits plus the magnitude bits. Each coefficient is either rounded, rounded down by one, or
+// zeroed (by a run). DC keeps plain rounding.
+void trellis_block(const float* coef, const std::array<std::uint16_t, 64>& q, const AcRates& rates,
+                   float lambda, Block& out) {
+  float x[64];         // |coef| / Q in zigzag order
+  float zero_sum[64];  // sum of x^2 over 1..k: the distortion of zeroing them
+  int nonzero_positions[64];
+  int candidates = 0;
+  zero_sum[0] = 0;
+  for (int k = 1; k < 64; ++k) {
+    const int z = kZigzag[static_cast<std::size_t>(k)];
+    x[k] = std::fabs(coef[z]) / static_cast<float>(q[static_cast<std::size_t>(z)]);
+    zero_sum[k] = zero_sum[k - 1] + x[k] * x[k];
+    if (x[k] >= 0.5f) nonzero_positions[candidates++] = k;
+  }
+  // cost[k]: best cost of coding 1..k with position k non-zero (k = 0: the start).
+  float cost[64];
+  int from[64];
+  int value[64];
+  cost[0] = 0;
+  int reachable[64];
+  int n_reachable = 0;
+  reachable[n_reachable++] = 0;
+  const float zrl = lambda * rates.bits[0xF0];
+  for (int c = 0; c < candidates; ++c) {
+    const int k = nonzero_positions[c];
+    const int rounded = static_cast<int>(x[k] + 0.5f);
+    float best = std::numeric_limits<float>::max();
+    int best_from = 0, best_value = rounded;
+    for (int v = rounded; v >= std::max(1, rounded - 1); --v) {
+      const float d = (x[k] - static_cast<float>(v)) * (x[k] - static_cast<float>(v));
+      const int size = bit_size(v);
+      for (int r = 0; r < n_reachable; ++r) {
+        const int j = reachable[r];
+        const int run = k - j - 1;
+        const float rate =
+            static_cast<float>(run >> 4) * zrl +
+            lambda * (rates.bits[static_cast<std::size_t>(((run & 15) << 4) | size)] +
+                      static_cast<float>(size));
+        const float total = cost[j] + (zero_sum[k - 1] - zero_sum[j]) + rate + d;
+        if (total < best) {
+          best = total;
+          best_from = j;
+          best_value = v;
+        }
+      }
+    }
+    cost[k] = best;
+    from[k] = best_from;
+    value[k] = best_value;
+    reachable[n_reachable++] = k;
+  }
+  // End of block: after the last non-zero coefficient, EOB unless it is position 63.
+  float best = std::numeric_limits<float>::max();
+  int last = 0;
+  for (int r = 0; r < n_reachable; ++r) {
+    const int j = reachable[r];
+    const float total =
+        cost[j] + (zero_sum[63] - zero_sum[j]) + (j < 63 ? lambda * rates.bits[0x00] : 0.0f);
+    if (total < best) {
+      best = total;
+      last = j;
+    }
+  }
+  for (int k = 1; k < 64; ++k)
+    out[static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(k)])] = 0;
+  for (int k = last; k > 0; k = from[k]) {
+    const int z = kZigzag[static_cast<std::size_t>(k)];
+    out[static_cast<std::size_t>(z)] = static_cast<JCOEF>(coef[z] < 0 ? -value[k] : value[k]);
+  }
+}
+
 }  // namespace
 
 double quality_scale(double quality) {
@@ -241,7 +371,6 @@ Bytes encode(const Prepared& prepared, double quality) {
 }
 
 Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
-  (void)tuning;
   const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality),
                                                                quant_table(1, quality)};
   const auto& planes = prepared.planes();
@@ -290,10 +419,38 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
     jpeg_write_coefficients(c, arrays);  // realizes the arrays
   });
 
-  // Quantize straight into libjpeg's arrays (row pointers fetched under the guard).
+  // Plain quantization first; with trellis, its symbol statistics give the rate model.
+  std::vector<std::vector<Block>> quantized(static_cast<std::size_t>(nc));
+  std::array<AcCounts, 2> counts;
   for (int ci = 0; ci < nc; ++ci) {
     const Plane& p = planes[static_cast<std::size_t>(ci)];
     const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+    auto& blocks = quantized[static_cast<std::size_t>(ci)];
+    blocks.resize(static_cast<std::size_t>(p.width_in_blocks) *
+                  static_cast<std::size_t>(p.height_in_blocks));
+    for (std::size_t b = 0; b < blocks.size(); ++b) {
+      const float* in = p.coefficients.data() + b * 64;
+      for (std::size_t k = 0; k < 64; ++k)
+        blocks[b][k] = static_cast<JCOEF>(quantize(in[k], q[k]));
+      if (tuning.trellis) counts[static_cast<std::size_t>(p.quant_table)].add(blocks[b]);
+    }
+  }
+  if (tuning.trellis) {
+    const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
+    for (int ci = 0; ci < nc; ++ci) {
+      const Plane& p = planes[static_cast<std::size_t>(ci)];
+      const auto t = static_cast<std::size_t>(p.quant_table);
+      auto& blocks = quantized[static_cast<std::size_t>(ci)];
+      for (std::size_t b = 0; b < blocks.size(); ++b)
+        trellis_block(p.coefficients.data() + b * 64, tables[t], rates[t], tuning.lambda,
+                      blocks[b]);
+    }
+  }
+
+  // Copy into libjpeg's arrays (row pointers fetched under the guard).
+  for (int ci = 0; ci < nc; ++ci) {
+    const Plane& p = planes[static_cast<std::size_t>(ci)];
+    const auto& blocks = quantized[static_cast<std::size_t>(ci)];
     for (int by = 0; by < p.height_in_blocks; ++by) {
       JBLOCKARRAY rows = nullptr;
       enc.run([&] {
@@ -301,10 +458,10 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
                                              static_cast<JDIMENSION>(by), 1, TRUE);
       });
       for (int bx = 0; bx < p.width_in_blocks; ++bx) {
-        const float* in = p.block(bx, by);
-        JCOEF* dst = rows[0][bx];
-        for (int k = 0; k < 64; ++k)
-          dst[k] = static_cast<JCOEF>(quantize(in[k], q[static_cast<std::size_t>(k)]));
+        const Block& src =
+            blocks[static_cast<std::size_t>(by) * static_cast<std::size_t>(p.width_in_blocks) +
+                   static_cast<std::size_t>(bx)];
+        std::copy(src.begin(), src.end(), rows[0][bx]);
       }
     }
   }

@@ -56,10 +56,12 @@ class Prepared {
 // for Auto or an empty image.
 Prepared prepare(const Image& image, Subsampling subsampling);
 
-// How encode() quantizes. The defaults are the best measured settings; `plain` is the reference
-// (round to nearest with the IJG tables), kept for comparison in bench/reencode.sh.
+// How encode() quantizes. `plain` is the reference: round to nearest with the IJG tables. `best()`
+// is what encode() uses by default: the best setting measured by bench/reencode.sh at equal
+// butteraugli (trellis at the lambdas tried so far cost bytes at equal butteraugli, so it is off).
 struct Tuning {
   bool trellis = false;  // rate-distortion optimized quantization of AC coefficients
+  float lambda = 0.1f;   // trellis: cost of one bit in squared quantizer steps
   static Tuning plain() { return {}; }
   static Tuning best() { return {}; }
 };

@@ -188,7 +188,7 @@ TEST_CASE("encoder output decodes close to its source", "[encoder]") {
   const Image img = test_image(61, 45);
   SECTION("at quality 90, at least as close as libjpeg's own encoder") {
     for (auto [s, h, v] : {std::tuple{Subsampling::S444, 1, 1}, {Subsampling::S420, 2, 2}}) {
-      const Bytes jpeg = encoder::encode(encoder::prepare(img, s), 90);
+      const Bytes jpeg = encoder::encode(encoder::prepare(img, s), 90, encoder::Tuning::plain());
       const double ours = psnr(test::decode_pixels(jpeg), img.pixels);
       const double reference = psnr(test::decode_pixels(libjpeg_encode(img, 90, h, v)), img.pixels);
       INFO("ours " << ours << " dB, libjpeg " << reference << " dB");
@@ -252,4 +252,26 @@ TEST_CASE("encoder rejects bad input", "[encoder]") {
   const auto prepared = encoder::prepare(test_image(8, 8), Subsampling::S444);
   CHECK_THROWS_AS(encoder::encode(prepared, 0), Error);
   CHECK_THROWS_AS(encoder::encode(prepared, 101), Error);
+}
+
+TEST_CASE("trellis quantization makes smaller files at a small cost in PSNR", "[encoder]") {
+  const auto prepared = encoder::prepare(test_image(64, 48), Subsampling::S444);
+  encoder::Tuning trellis;
+  trellis.trellis = true;
+  trellis.lambda = 0.1f;
+  for (double q : {50.0, 90.0}) {
+    const Bytes plain = encoder::encode(prepared, q, encoder::Tuning::plain());
+    const Bytes rdo = encoder::encode(prepared, q, trellis);
+    const Image& ref = test_image(64, 48);
+    const double p_plain = psnr(test::decode_pixels(plain), ref.pixels);
+    const double p_rdo = psnr(test::decode_pixels(rdo), ref.pixels);
+    INFO("quality " << q << ": " << plain.size() << " -> " << rdo.size() << " bytes, " << p_plain
+                    << " -> " << p_rdo << " dB");
+    CHECK(rdo.size() < plain.size());
+    CHECK(p_rdo > p_plain - 1.5);
+    // Trellis never makes a coefficient larger than rounding would: lambda 0 equals plain.
+    encoder::Tuning zero = trellis;
+    zero.lambda = 0;
+    CHECK(encoder::encode(prepared, q, zero) == plain);
+  }
 }
