@@ -1,1 +1,315 @@
-// Placeholder: filled in by the module's first commit.
+#include "core/metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "jpegopt/error.hpp"
+
+namespace jpegopt::metrics {
+
+namespace {
+
+constexpr double kSigma = 1.5;
+constexpr int kWindow = 11;
+constexpr double kC1 = (0.01 * 255) * (0.01 * 255);
+constexpr double kC2 = (0.03 * 255) * (0.03 * 255);
+// Samples are centred on this value before the moments are taken (variances do not change).
+constexpr float kCentre = 128;
+
+// A normalized 1-D Gaussian of n taps centred on the middle (the 2-D window is its outer
+// product, which equals the normalized 11×11 window of the reference implementation). The float
+// weights are adjusted so that they sum to 1 in float arithmetic too: a bias there would leak the
+// squared mean into the variances.
+std::vector<float> gaussian(int n) {
+  std::vector<double> w(static_cast<std::size_t>(n));
+  double sum = 0;
+  for (int k = 0; k < n; ++k) {
+    const double d = k - (n - 1) / 2.0;
+    w[static_cast<std::size_t>(k)] = std::exp(-d * d / (2 * kSigma * kSigma));
+    sum += w[static_cast<std::size_t>(k)];
+  }
+  std::vector<float> out;
+  for (double v : w)
+    out.push_back(static_cast<float>(v / sum));
+  float others = 0;
+  const std::size_t middle = static_cast<std::size_t>(n / 2);
+  for (std::size_t k = 0; k < out.size(); ++k)
+    if (k != middle) others += out[k];
+  out[middle] = 1.0f - others;
+  return out;
+}
+
+// out[x] = Σ_k g[k]·in[x + k] for x < count, using the window's symmetry; the loops run over x
+// innermost so that the compiler vectorizes them.
+void convolve(const float* in, const std::vector<float>& g, float* out, int count) {
+  const int n = static_cast<int>(g.size());
+  if (n == kWindow) {  // the usual case: one pass, unrolled taps
+    const float g0 = g[0], g1 = g[1], g2 = g[2], g3 = g[3], g4 = g[4], g5 = g[5];
+    for (int x = 0; x < count; ++x) {
+      const float* v = in + x;
+      out[x] = g5 * v[5] + g4 * (v[4] + v[6]) + g3 * (v[3] + v[7]) + g2 * (v[2] + v[8]) +
+               g1 * (v[1] + v[9]) + g0 * (v[0] + v[10]);
+    }
+    return;
+  }
+  if (n % 2 == 1) {
+    const float wm = g[static_cast<std::size_t>(n / 2)];
+    for (int x = 0; x < count; ++x)
+      out[x] = wm * in[x + n / 2];
+  } else {
+    for (int x = 0; x < count; ++x)
+      out[x] = 0;
+  }
+  for (int k = 0; k < n / 2; ++k) {
+    const float w = g[static_cast<std::size_t>(k)];
+    const float* lo = in + k;
+    const float* hi = in + (n - 1 - k);
+    for (int x = 0; x < count; ++x)
+      out[x] += w * (lo[x] + hi[x]);
+  }
+}
+
+// How the two images are read: the common channel count and the per-row sample planes.
+struct Pair {
+  const Image& a;
+  const Image& b;
+  int channels = 0;  // channels compared (a Gray image expands to 3 next to an Rgb one)
+};
+
+Pair pair_of(const Image& a, const Image& b) {
+  if (a.width != b.width || a.height != b.height)
+    throw Error(ErrorCode::InvalidArgument, fmt::format("images differ in size: {}x{} and {}x{}",
+                                                        a.width, a.height, b.width, b.height));
+  if (a.width <= 0 || a.height <= 0) throw Error(ErrorCode::InvalidArgument, "empty image");
+  for (const Image* im : {&a, &b})
+    if (im->pixels.size() != im->stride() * static_cast<std::size_t>(im->height))
+      throw Error(ErrorCode::InvalidArgument, "malformed image: pixel buffer size");
+  if ((a.format == PixelFormat::Cmyk) != (b.format == PixelFormat::Cmyk))
+    throw Error(ErrorCode::InvalidArgument, "cannot compare a CMYK image with a non-CMYK one");
+  return Pair{a, b, std::max(a.channels(), b.channels())};
+}
+
+// Channel c of row y as floats, expanding gray to RGB.
+void channel_row(const Image& im, int y, int c, float* out) {
+  const std::uint8_t* row = im.row(y);
+  const int n = im.channels();
+  const int src = n == 1 ? 0 : c;
+  for (int x = 0; x < im.width; ++x)
+    out[x] = row[static_cast<std::size_t>(x) * n + src];
+}
+
+// BT.601 luma of row y (for CMYK: of a naive conversion of the inverted inks, R = C'K'/255).
+void luma_row(const Image& im, int y, float* out) {
+  const std::uint8_t* row = im.row(y);
+  switch (im.format) {
+    case PixelFormat::Gray:
+      for (int x = 0; x < im.width; ++x)
+        out[x] = row[x];
+      break;
+    case PixelFormat::Rgb:
+      for (int x = 0; x < im.width; ++x) {
+        const std::uint8_t* p = row + 3 * static_cast<std::size_t>(x);
+        out[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+      }
+      break;
+    case PixelFormat::Cmyk:
+      for (int x = 0; x < im.width; ++x) {
+        const std::uint8_t* p = row + 4 * static_cast<std::size_t>(x);
+        const float k = p[3] / 255.0f;
+        out[x] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * k;
+      }
+      break;
+  }
+}
+
+// Streaming SSIM over several planes at once: each row is filtered horizontally into a ring of
+// `wy` rows of the five moments (a, b, a², b², ab); each full ring gives one output row.
+class SsimAccumulator {
+ public:
+  SsimAccumulator(int width, int height, int planes)
+      : wx_(std::min(kWindow, width)),
+        wy_(std::min(kWindow, height)),
+        out_width_(width - wx_ + 1),
+        gx_(gaussian(wx_)),
+        gy_(gaussian(wy_)),
+        ring_(static_cast<std::size_t>(planes) * wy_ * 5 * out_width_),
+        column_(6 * static_cast<std::size_t>(out_width_)),
+        sums_(static_cast<std::size_t>(planes), 0.0),
+        a_(static_cast<std::size_t>(width)),
+        b_(static_cast<std::size_t>(width)),
+        products_(5 * static_cast<std::size_t>(width)) {}
+
+  float* a() { return a_.data(); }
+  float* b() { return b_.data(); }
+
+  // Takes row `y` of plane `p` from a() and b().
+  void add_row(int p, int y) {
+    // Centred samples and their products: the five moments before filtering.
+    const std::size_t w = a_.size();
+    float* pa = products_.data();
+    float* pb = pa + w;
+    float* paa = pb + w;
+    float* pbb = paa + w;
+    float* pab = pbb + w;
+    for (std::size_t x = 0; x < w; ++x) {
+      const float va = a_[x] - kCentre, vb = b_[x] - kCentre;
+      pa[x] = va;
+      pb[x] = vb;
+      paa[x] = va * va;
+      pbb[x] = vb * vb;
+      pab[x] = va * vb;
+    }
+    float* m = moments(p, y % wy_);
+    for (int q = 0; q < 5; ++q)
+      convolve(products_.data() + static_cast<std::size_t>(q) * w, gx_,
+               m + static_cast<std::size_t>(q) * out_width_, out_width_);
+    if (y + 1 >= wy_) finish_row(p, y + 1 - wy_);
+  }
+
+  // Mean SSIM of plane p once every row was added.
+  double mean(int p) const {
+    const double count = static_cast<double>(out_width_) * rows_out_;
+    return sums_[static_cast<std::size_t>(p)] / count;
+  }
+  void rows_done(int height) { rows_out_ = height - wy_ + 1; }
+
+ private:
+  float* moments(int p, int slot) {
+    return ring_.data() + (static_cast<std::size_t>(p) * wy_ + slot) * 5 * out_width_;
+  }
+
+  // Vertical filter of the ring (rows top .. top+wy-1) and the SSIM of that output row.
+  void finish_row(int p, int top) {
+    const std::size_t n = 5 * static_cast<std::size_t>(out_width_);
+    float* col = column_.data();
+    if (wy_ == kWindow) {  // the usual case: one pass, unrolled taps
+      const float* r[kWindow];
+      for (int k = 0; k < kWindow; ++k)
+        r[k] = moments(p, (top + k) % wy_);
+      const float g0 = gy_[0], g1 = gy_[1], g2 = gy_[2], g3 = gy_[3], g4 = gy_[4], g5 = gy_[5];
+      for (std::size_t i = 0; i < n; ++i)
+        col[i] = g5 * r[5][i] + g4 * (r[4][i] + r[6][i]) + g3 * (r[3][i] + r[7][i]) +
+                 g2 * (r[2][i] + r[8][i]) + g1 * (r[1][i] + r[9][i]) + g0 * (r[0][i] + r[10][i]);
+    } else if (wy_ % 2 == 1) {
+      const float wm = gy_[static_cast<std::size_t>(wy_ / 2)];
+      const float* mid = moments(p, (top + wy_ / 2) % wy_);
+      for (std::size_t i = 0; i < n; ++i)
+        col[i] = wm * mid[i];
+    } else {
+      std::fill(col, col + n, 0.0f);
+    }
+    for (int k = 0; wy_ != kWindow && k < wy_ / 2; ++k) {
+      const float w = gy_[static_cast<std::size_t>(k)];
+      const float* lo = moments(p, (top + k) % wy_);
+      const float* hi = moments(p, (top + wy_ - 1 - k) % wy_);
+      for (std::size_t i = 0; i < n; ++i)
+        col[i] += w * (lo[i] + hi[i]);
+    }
+    const float* ma = column_.data();
+    const float* mb = ma + out_width_;
+    const float* maa = mb + out_width_;
+    const float* mbb = maa + out_width_;
+    const float* mab = mbb + out_width_;
+    // The SSIM map in float (vectorizes), summed in double.
+    float* map = col + n;  // scratch after the five filtered rows
+    constexpr float c1 = static_cast<float>(kC1), c2 = static_cast<float>(kC2);
+    for (int x = 0; x < out_width_; ++x) {
+      // Moments of the centred samples: the variances lose less to cancellation in float.
+      const float ca = ma[x], cb = mb[x];
+      const float va = maa[x] - ca * ca;
+      const float vb = mbb[x] - cb * cb;
+      const float cov = mab[x] - ca * cb;
+      const float mua = ca + kCentre, mub = cb + kCentre;
+      map[x] =
+          ((2 * mua * mub + c1) * (2 * cov + c2)) / ((mua * mua + mub * mub + c1) * (va + vb + c2));
+    }
+    double sum = 0;
+    for (int x = 0; x < out_width_; ++x)
+      sum += map[x];
+    sums_[static_cast<std::size_t>(p)] += sum;
+  }
+
+  int wx_, wy_, out_width_;
+  int rows_out_ = 0;
+  std::vector<float> gx_, gy_;
+  std::vector<float> ring_;
+  std::vector<float> column_;
+  std::vector<double> sums_;
+  std::vector<float> a_, b_;
+  std::vector<float> products_;
+};
+
+}  // namespace
+
+Comparison compare(const Image& a, const Image& b) {
+  const Pair pair = pair_of(a, b);
+  const int channels = pair.channels;
+  Comparison result;
+
+  // PSNR and the largest difference over every sample of every compared channel.
+  std::uint64_t squared = 0;
+  int max_diff = 0;
+  for (int y = 0; y < a.height; ++y) {
+    const std::uint8_t* ra = a.row(y);
+    const std::uint8_t* rb = b.row(y);
+    const int na = a.channels(), nb = b.channels();
+    for (int x = 0; x < a.width; ++x)
+      for (int c = 0; c < channels; ++c) {
+        const int va = ra[static_cast<std::size_t>(x) * na + (na == 1 ? 0 : c)];
+        const int vb = rb[static_cast<std::size_t>(x) * nb + (nb == 1 ? 0 : c)];
+        const int d = std::abs(va - vb);
+        squared += static_cast<std::uint64_t>(d * d);
+        max_diff = std::max(max_diff, d);
+      }
+  }
+  const double samples = static_cast<double>(a.width) * a.height * channels;
+  result.psnr = squared == 0
+                    ? std::numeric_limits<double>::infinity()
+                    : 10 * std::log10(255.0 * 255.0 * samples / static_cast<double>(squared));
+  result.max_abs_diff = max_diff;
+
+  // SSIM: plane 0 is luma, planes 1..channels the channels (gray-only: one plane serves both).
+  const bool gray = channels == 1;
+  const int planes = gray ? 1 : channels + 1;
+  SsimAccumulator acc(a.width, a.height, planes);
+  for (int y = 0; y < a.height; ++y) {
+    for (int p = 0; p < planes; ++p) {
+      if (p == 0) {
+        luma_row(a, y, acc.a());
+        luma_row(b, y, acc.b());
+      } else {
+        channel_row(a, y, p - 1, acc.a());
+        channel_row(b, y, p - 1, acc.b());
+      }
+      acc.add_row(p, y);
+    }
+  }
+  acc.rows_done(a.height);
+  result.ssim_luma = acc.mean(0);
+  result.ssim = result.ssim_luma;
+  if (gray) {
+    result.ssim_channels = {result.ssim_luma};
+  } else {
+    for (int p = 1; p < planes; ++p)
+      result.ssim_channels.push_back(acc.mean(p));
+  }
+  return result;
+}
+
+double ssim_luma(const Image& a, const Image& b) {
+  pair_of(a, b);
+  SsimAccumulator acc(a.width, a.height, 1);
+  for (int y = 0; y < a.height; ++y) {
+    luma_row(a, y, acc.a());
+    luma_row(b, y, acc.b());
+    acc.add_row(0, y);
+  }
+  acc.rows_done(a.height);
+  return acc.mean(0);
+}
+
+}  // namespace jpegopt::metrics
