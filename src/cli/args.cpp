@@ -63,7 +63,7 @@ MetadataPolicy parse_metadata_policy(const std::string& strip, const std::string
 }
 
 void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
-  app.add_option("files", a.files, "JPEG files to optimize in place (- = stdin)");
+  app.add_option("files", a.files, "Files, or folders with -r, to optimize (- = stdin)");
   auto* out = app.add_option("-o,--output", a.output, "Write the result to FILE (one input only)");
   auto* std_out = app.add_flag("--stdout", a.to_stdout, "Write the result to standard output");
   out->excludes(std_out);
@@ -124,6 +124,25 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   // -q is --quality (cjpeg/ImageMagick users expect a quality there), so quiet is long only.
   lim->add_flag("--quiet", a.quiet, "Print errors only");
   lim->add_flag("-v,--verbose", a.verbose, "Print the scan script and notes");
+
+  auto* batch = app.add_option_group("Batch");
+  batch->add_flag("-r,--recursive", a.recursive, "Process the JPEG files in folders, recursively");
+  batch->add_flag("--follow-symlinks", a.follow_symlinks, "Walk into symlinked folders");
+  batch->add_option("--files-from", a.files_from, "Read more input paths from FILE (- = stdin)");
+  batch->add_flag("-0,--null", a.null_separated, "--files-from paths are NUL-separated");
+  batch->add_option("--exclude", a.excludes, "Skip paths matching GLOB (repeatable)")
+      ->allow_extra_args(false);
+  auto* dest = batch->add_option("-d,--dest", a.dest, "Write results under DIR, mirroring folders");
+  dest->excludes(out)->excludes(std_out);
+  batch->add_option("--suffix", a.suffix, "Write NAME+STR.jpg beside the input (or under -d)")
+      ->excludes(out)
+      ->excludes(std_out);
+  batch->add_flag("--overwrite", a.overwrite, "Replace existing files under -d/--suffix");
+  batch->add_flag("--copy-unchanged", a.copy_unchanged, "Copy files not made smaller into -d");
+  batch->add_flag("-n,--dry-run", a.dry_run, "Compute everything, write nothing");
+  batch->add_option("-j,--jobs", a.jobs, "Parallel workers (default: hardware threads)");
+  batch->add_flag("--json", a.json, "JSON Lines report on stdout (docs/json-report.md)");
+  batch->add_flag("--check", a.check, "Write nothing; exit 3 if some file would shrink");
 }
 
 namespace {

@@ -47,6 +47,20 @@ struct OptimizeArgs {
   bool no_resize = false;                  // --no-resize
   std::string min_ssim;                    // --min-ssim X
   bool visually_lossless = false;
+  // Batch (issue 6): inputs, outputs, workers, reports.
+  bool recursive = false;             // -r
+  bool follow_symlinks = false;       // --follow-symlinks
+  std::string files_from;             // --files-from FILE ("-" = stdin)
+  bool null_separated = false;        // -0: --files-from is NUL-separated
+  std::vector<std::string> excludes;  // --exclude GLOB
+  std::string dest;                   // -d DIR
+  std::string suffix;                 // --suffix STR
+  bool overwrite = false;             // --overwrite
+  bool copy_unchanged = false;        // --copy-unchanged
+  bool dry_run = false;               // -n
+  unsigned jobs = 0;                  // -j N (0: the number of hardware threads)
+  bool json = false;                  // --json
+  bool check = false;                 // --check
 };
 
 // Adds the optimizer's options to `app`, bound to `args`.

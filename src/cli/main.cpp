@@ -4,8 +4,8 @@
 #include <cstdio>
 
 #include "cli/args.hpp"
+#include "cli/batch.hpp"
 #include "cli/info_command.hpp"
-#include "cli/optimize_command.hpp"
 #include "io/platform.hpp"
 #include "jpegopt/version.hpp"
 
@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   app.get_formatter()->column_width(26);
   app.require_subcommand(0, 1);
   app.footer(
-      "Exit status: 0 success, 1 some file failed, 2 usage error.\n"
+      "Exit status: 0 success, 1 some file failed, 2 usage error, 3 --check found files\n"
+      "that would shrink.\n"
       "Documentation: docs/ in the source tree.");
 
   jpegopt::cli::OptimizeArgs optimize_args;
@@ -49,22 +50,18 @@ int main(int argc, char** argv) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (info->parsed()) return jpegopt::cli::run_info(info_args);
-  if (optimize_args.files.empty()) {
+  if (optimize_args.files.empty() && optimize_args.files_from.empty()) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
   }
   try {
     const jpegopt::Options options = jpegopt::cli::to_options(optimize_args);
-    if (!optimize_args.output.empty() && optimize_args.files.size() != 1)
-      return usage_error("-o/--output takes exactly one input file");
-    if (optimize_args.to_stdout && optimize_args.files.size() != 1)
-      return usage_error("--stdout takes exactly one input file");
     if (options.arithmetic && !optimize_args.quiet)
       std::fputs(
           "jpegopt: warning: --arithmetic writes files that web browsers and many viewers cannot "
           "show\n",
           stderr);
-    return jpegopt::cli::run_optimize(optimize_args, options);
+    return jpegopt::cli::run_batch(optimize_args, options);
   } catch (const CLI::ValidationError& e) {
     return usage_error(e.what());
   }
