@@ -18,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import defaultdict
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -337,10 +338,8 @@ def find_key(value, key):
 def target_commands(jpegopt, feats, size, src, out):
     kb = size // 1024
     jpegopt_cmd = [jpegopt, "--target-size", str(size), "--strip", "all", "-o", str(out), str(src)]
-    if feats["json"]:
-        jpegopt_cmd.insert(1, "--json")
-    else:
-        jpegopt_cmd.insert(1, "-v")
+    # The trial count comes from --json's "trials" or, failing that, from -v's text.
+    jpegopt_cmd[1:1] = ["--json", "-v"] if feats["json"] else ["-v"]
     return {
         "jpegopt": (jpegopt_cmd, None),
         "imagemagick": ([CONVERT, str(src), "-strip", "-define", f"jpeg:extent={size}", str(out)],
@@ -406,30 +405,51 @@ def section_target(work, sets, jpegopt, feats, jobs):
 
 
 def section_batch(work, sets, jpegopt, feats, jobs):
+    """Optimizes a scratch copy of the folder in place with -j 1 and -j nproc; checks that both runs
+    wrote the same bytes."""
     nproc = os.cpu_count() or 1
     files = [Path(p) for p in sets["batch"]["files"]]
     total = sum(p.stat().st_size for p in files)
     rows = []
     job_counts = [1, nproc] if feats["jobs"] else [1]
-    for jobs in job_counts:
-        copy = work / "batch" / f"j{jobs}"
+    copies = []
+    for n in job_counts:
+        copy = work / "batch" / f"j{n}"
         shutil.rmtree(copy, ignore_errors=True)
         copy.mkdir(parents=True)
         for p in files:
             shutil.copyfile(p, copy / p.name)
         cmd = [jpegopt, "--quiet"]
         if feats["jobs"]:
-            cmd += ["--jobs", str(jobs)]
+            cmd += ["--jobs", str(n)]
+        if feats["json"]:
+            cmd += ["--json"]
         cmd += [str(copy / p.name) for p in files]
-        log(f"batch: -j {jobs} over {len(files)} files")
+        log(f"batch: -j {n} over {len(files)} files")
         res = run(cmd)
+        statuses = defaultdict(int)
+        for line in res.out.splitlines():
+            try:
+                record = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(record, dict) and record.get("type", "file") == "file" and "status" in record:
+                statuses[record["status"]] += 1
         after = sum((copy / p.name).stat().st_size for p in files)
-        rows.append([jobs, len(files), total, after, f"{res.wall:.3f}", f"{res.cpu:.3f}", res.rc])
+        same = ""
+        if copies:
+            same = "yes" if all((copies[0] / p.name).read_bytes() == (copy / p.name).read_bytes()
+                                for p in files) else "no"
+        copies.append(copy)
+        rows.append([n, len(files), total, after, f"{res.wall:.3f}", f"{res.cpu:.3f}", res.rc,
+                     " ".join(f"{k}={v}" for k, v in sorted(statuses.items())), same])
+    for copy in copies:
         shutil.rmtree(copy, ignore_errors=True)
     if not feats["jobs"]:
-        rows.append([nproc, len(files), total, "", "n/a", "", ""])
+        rows.append([nproc, len(files), total, "", "n/a", "", "", "", ""])
     write_tsv(work / "results" / "batch.tsv",
-              ["jobs", "files", "bytes_in", "bytes_out", "wall_s", "cpu_s", "exit"], rows)
+              ["jobs", "files", "bytes_in", "bytes_out", "wall_s", "cpu_s", "exit", "statuses",
+               "same_as_j1"], rows)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -360,7 +360,7 @@ def target_section(work, sets, out, plot_dir):
         "every tool gets the same byte count. Commands, one run at a time:",
         "",
         "```sh",
-        "jpegopt --json --target-size BYTES --strip all -o OUT IN   # -v when the build has no --json",
+        "jpegopt --json -v --target-size BYTES --strip all -o OUT IN   # no --json when the build lacks it",
         "convert IN -strip -define jpeg:extent=BYTES OUT             # ImageMagick 6",
         "jpegoptim --strip-all --size=KIB --stdout IN > OUT",
         "```",
@@ -458,25 +458,27 @@ def batch_section(work, sets):
     lines += [
         f"Inputs: {sets['batch']['label']} ({rows[0]['files']} files, "
         f"{int(rows[0]['bytes_in']) / 1e6:.1f} MB), copied to a scratch folder before each run and "
-        "optimized in place with the default settings: `jpegopt --quiet --jobs N FILE...`. "
-        "MB/s and files/s are input megabytes (10^6 bytes) and files per wall-clock second.",
+        "optimized in place with the default settings: `jpegopt --quiet --jobs N --json FILE...`. "
+        "MB/s and files/s are input megabytes (10^6 bytes) and files per wall-clock second; "
+        "**same bytes** says whether every file came out byte-identical to the -j 1 run; "
+        "**statuses** counts the `status` fields of the JSON report.",
         "",
     ]
     if meta:
         lines += [f"Run {meta['date']}, jpegopt commit {meta['commit']}, on {meta['nproc']} cores.",
                   ""]
-    lines += ["| -j | wall s | MB/s | files/s | CPU s | speed-up vs -j 1 | exit |",
-              "|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += ["| -j | wall s | MB/s | files/s | CPU s | speed-up vs -j 1 | same bytes | statuses | exit |",
+              "|---:|---:|---:|---:|---:|---:|---|---|---:|"]
     base = None
     for r in rows:
         if r["wall_s"] == "n/a":
-            lines.append(f"| {r['jobs']} | {NA} (no `--jobs`) | | | | | |")
+            lines.append(f"| {r['jobs']} | {NA} (no `--jobs`) | | | | | | | |")
             continue
         wall = float(r["wall_s"])
         base = base or wall
         lines.append(f"| {r['jobs']} | {wall:.1f} | {int(r['bytes_in']) / 1e6 / wall:.2f} | "
                      f"{int(r['files']) / wall:.2f} | {float(r['cpu_s']):.1f} | {base / wall:.2f}x | "
-                     f"{r['exit']} |")
+                     f"{r.get('same_as_j1') or '–'} | {r.get('statuses') or '–'} | {r['exit']} |")
     lines.append("")
     return lines
 
