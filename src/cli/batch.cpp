@@ -302,6 +302,8 @@ int run_batch(const OptimizeArgs& args, const Options& options) {
     pool.emplace_back(worker);
 
   Progress progress(count, platform::is_terminal(stderr) && !args.quiet);
+  const bool report_on_terminal =
+      platform::is_terminal(args.json ? stdout : report) || (args.json ? stdout : report) == stderr;
   Totals totals;
   int would_shrink = 0;
   bool broken_pipe = false;
@@ -327,7 +329,8 @@ int run_batch(const OptimizeArgs& args, const Options& options) {
     const FileReport& r = result.report;
     totals.add(r);
     if (r.status() == ReportStatus::Optimized) ++would_shrink;
-    progress.clear();
+    // The line is erased only when other output is about to reach the terminal.
+    if (!r.outcome || (report_on_terminal && (args.json || !args.quiet))) progress.clear();
     if (!r.outcome) {
       std::fflush(report);
       std::fprintf(stderr, "jpegopt: %s: %s\n", r.path.c_str(), r.error.c_str());

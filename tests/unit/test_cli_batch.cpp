@@ -3,9 +3,11 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 
 #include "support/run_cli.hpp"
@@ -382,4 +384,104 @@ TEST_CASE("--preserve keeps mtime; a hard-linked file keeps its inode", "[cli][b
   CHECK(after.st_nlink == 2);
   CHECK(read_bytes(tmp / "other-name.jpg") == read_bytes(root / "sub" / "ünï.jpg"));
   CHECK(fs::file_size(tmp / "other-name.jpg") < fs::file_size(sample(3)));
+}
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+  const auto bytes = read_bytes(path);
+  return std::string(bytes.begin(), bytes.end());
+}
+
+// The backticked names in the first column of the table under `heading` in a Markdown file.
+std::set<std::string> documented_fields(const std::string& markdown, const std::string& heading) {
+  std::set<std::string> out;
+  const auto start = markdown.find("\n## " + heading);
+  REQUIRE(start != std::string::npos);
+  const auto end = markdown.find("\n## ", start + 4);
+  std::istringstream in(markdown.substr(start, end - start));
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind("| `", 0) != 0) continue;
+    const std::string cell = line.substr(2, line.find(" |", 2) - 2);
+    for (std::size_t at = 0; (at = cell.find('`', at)) != std::string::npos;) {
+      const auto close = cell.find('`', at + 1);
+      out.insert(cell.substr(at + 1, close - at - 1));
+      at = close + 1;
+    }
+  }
+  return out;
+}
+
+std::set<std::string> keys(const nlohmann::json& object) {
+  std::set<std::string> out;
+  for (const auto& item : object.items())
+    out.insert(item.key());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("--json carries exactly the fields docs/json-report.md documents", "[cli][batch]") {
+  TempDir tmp;
+  const auto root = make_tree(tmp);
+  write_bytes(root / "bad.jpg", jpegopt::Bytes{1, 2, 3});
+  const auto r = run_jpegopt({"--json", "-r", root.string()});
+  const auto objects = json_lines(r.out);
+  REQUIRE(objects.size() == 6);
+  const std::string doc = read_text(samples_dir().parent_path() / "docs" / "json-report.md");
+  auto file_fields = documented_fields(doc, "File objects");
+  // Present only for names that are not UTF-8 (checked in the test above).
+  CHECK(file_fields.erase("path_hex") == 1);
+  CHECK(file_fields.erase("output_hex") == 1);
+  CHECK(keys(objects[0]) == file_fields);  // failed
+  CHECK(keys(objects[1]) == file_fields);  // optimized
+  auto summary_fields = documented_fields(doc, "The summary object");
+  CHECK(keys(objects[5]) == summary_fields);
+}
+
+TEST_CASE("the man page names every long option of --help", "[cli][batch]") {
+  std::string page = read_text(samples_dir().parent_path() / "docs" / "jpegopt.1");
+  for (std::size_t at; (at = page.find("\\-")) != std::string::npos;)
+    page.replace(at, 2, "-");
+  for (const std::string command : {"--help", "info --help"}) {
+    const auto help = run_shell(shell_quote(JPEGOPT_BINARY) + " " + command);
+    REQUIRE(help.exit_code == 0);
+    std::size_t found = 0;
+    for (std::size_t at = 0; (at = help.out.find("--", at)) != std::string::npos;) {
+      std::size_t end = at + 2;
+      while (end < help.out.size() &&
+             (std::isalnum(static_cast<unsigned char>(help.out[end])) || help.out[end] == '-'))
+        ++end;
+      const std::string option = help.out.substr(at, end - at);
+      at = end;
+      if (option.size() <= 2) continue;
+      ++found;
+      INFO("add " << option << " to docs/jpegopt.1");
+      CHECK(page.find(option) != std::string::npos);
+    }
+    CHECK(found >= 2);
+  }
+}
+
+TEST_CASE("a closed standard output ends the run quietly", "[cli][batch]") {
+  TempDir tmp;
+  const auto root = make_tree(tmp);
+  const auto status = tmp / "status";
+  // `true` exits at once, so the first report line meets a closed pipe.
+  const auto r =
+      run_shell("{ " + shell_quote(JPEGOPT_BINARY) + " --json -n -r " + shell_quote(root.string()) +
+                "; echo $? > " + shell_quote(status.string()) + "; } | true");
+  CHECK(r.err.empty());
+  CHECK(read_text(status) == "0\n");
+}
+
+TEST_CASE("output options that cannot combine are usage errors", "[cli][batch]") {
+  const auto s = sample(0).string();
+  CHECK(run_jpegopt({"-o", "/dev/null", "-d", "x", s}).exit_code == 2);
+  CHECK(run_jpegopt({"--stdout", "--suffix", "-a", s}).exit_code == 2);
+  const auto copy = run_jpegopt({"--copy-unchanged", s});
+  CHECK(copy.exit_code == 2);
+  CHECK(copy.err ==
+        "jpegopt: --copy-unchanged needs -d/--dest\nRun 'jpegopt --help' for the options.\n");
+  CHECK(run_jpegopt({"-o", "/dev/null", "-r", samples_dir().string()}).exit_code == 2);
 }
