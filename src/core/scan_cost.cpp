@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <stdexcept>
 #include <utility>
@@ -20,6 +21,29 @@ constexpr std::array<int, 64> kNaturalOrder = {
 constexpr unsigned kMaxEobRun = 0x7FFF;
 // jcphuff.c: MAX_CORR_BITS - DCTSIZE2 + 1, the buffered correction bits that force an EOB out.
 constexpr unsigned kMaxBufferedBits = 1000 - 64 + 1;
+
+// Natural index -> zigzag index, the inverse of kNaturalOrder.
+constexpr std::array<std::uint8_t, 64> kZigzagOf = [] {
+  std::array<std::uint8_t, 64> z{};
+  for (std::size_t k = 0; k < 64; ++k)
+    z[static_cast<std::size_t>(kNaturalOrder[k])] = static_cast<std::uint8_t>(k);
+  return z;
+}();
+
+// Bit k set when zigzag coefficient k of the block is nonzero. Most blocks are sparse: test four
+// coefficients at a time, then move the few nonzero ones to their zigzag positions.
+std::uint64_t zigzag_nonzero_mask(const JCOEF* block) {
+  static_assert(sizeof(JCOEF) == 2);
+  std::uint64_t mask = 0;
+  for (std::size_t i = 0; i < 64; i += 4) {
+    std::uint64_t w;
+    std::memcpy(&w, block + i, 8);
+    if (w == 0) continue;
+    for (std::size_t k = i; k < i + 4; ++k)
+      if (block[k] != 0) mask |= std::uint64_t{1} << kZigzagOf[k];
+  }
+  return mask;
+}
 
 int bit_length(unsigned v) {
   return v == 0 ? 0 : static_cast<int>(std::bit_width(v));
@@ -144,15 +168,15 @@ struct AcCoder {
     buffered = 0;
   }
 
-  void block(const std::int16_t* zz, std::uint64_t gt_al, std::uint64_t gt_al1) {
+  void block(const JCOEF* blk, std::uint64_t gt_al, std::uint64_t gt_al1) {
     if (refine)
-      refinement(zz, gt_al, gt_al1);
+      refinement(blk, gt_al, gt_al1);
     else
-      first(zz, gt_al);
+      first(blk, gt_al);
   }
 
   // `gt_al`: positions with |coef| >> al != 0.
-  void first(const std::int16_t* zz, std::uint64_t gt_al) {
+  void first(const JCOEF* blk, std::uint64_t gt_al) {
     std::uint64_t x = gt_al & band;
     if (x == 0) {
       if (++eobrun == kMaxEobRun) emit_eobrun();
@@ -167,7 +191,7 @@ struct AcCoder {
       prev = k;
       for (; r > 15; r -= 16)
         out.symbol(0xF0);
-      const int v = zz[k];
+      const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
       const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al;
       const int size = bit_length(a);
       out.symbol((r << 4) + size);
@@ -177,7 +201,7 @@ struct AcCoder {
   }
 
   // `gt_al1`: |coef| >> al > 1, i.e. nonzero in earlier scans (they get correction bits).
-  void refinement(const std::int16_t* zz, std::uint64_t gt_al, std::uint64_t gt_al1) {
+  void refinement(const JCOEF* blk, std::uint64_t gt_al, std::uint64_t gt_al1) {
     std::uint64_t x = gt_al & band;
     const std::uint64_t old = gt_al1 & band;
     const std::uint64_t fresh = x & ~old;
@@ -202,7 +226,7 @@ struct AcCoder {
         r -= 16;
         flush_br();
       }
-      const int v = zz[k];
+      const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
       const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al;
       if (old >> k & 1) {
         if constexpr (Out::kValues) br_bits = br_bits << 1 | (a & 1);
@@ -344,23 +368,13 @@ Estimator::Estimator(const std::vector<lossless::Source::ComponentView>& comps, 
     c.h_samp = view.h_samp;
     c.v_samp = view.v_samp;
     c.dc_table = ci < dc_tables.size() ? dc_tables[ci] : (ci == 0 ? 0 : 1);
-    const std::size_t blocks =
-        static_cast<std::size_t>(c.width) * static_cast<std::size_t>(c.height);
-    c.coef.resize(blocks * 64);
-    c.nonzero.resize(blocks);
+    c.rows.assign(view.rows.begin(), view.rows.begin() + c.height);
+    c.nonzero.resize(static_cast<std::size_t>(c.width) * static_cast<std::size_t>(c.height));
     std::size_t b = 0;
     for (int y = 0; y < c.height; ++y) {
-      const JBLOCK* row = view.rows[static_cast<std::size_t>(y)];
+      const JBLOCK* row = c.rows[static_cast<std::size_t>(y)];
       for (int x = 0; x < c.width; ++x, ++b) {
-        const JCOEF* in = row[x];
-        std::int16_t* zz = &c.coef[b * 64];
-        std::uint64_t mask = 0;
-        for (int k = 0; k < 64; ++k) {
-          const JCOEF v = in[kNaturalOrder[static_cast<std::size_t>(k)]];
-          zz[k] = static_cast<std::int16_t>(v);
-          mask |= static_cast<std::uint64_t>(v != 0) << k;
-        }
-        c.nonzero[b] = mask & ~std::uint64_t{1};  // AC positions only
+        c.nonzero[b] = zigzag_nonzero_mask(row[x]) & ~std::uint64_t{1};  // AC positions only
       }
     }
     max_h_ = std::max(max_h_, c.h_samp);
@@ -391,8 +405,11 @@ std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffi
   auto walk = [&](auto&& f) {
     if (n == 1) {
       const Component& c = comps_[static_cast<std::size_t>(scan.components[0])];
-      for (std::size_t b = 0; b < c.nonzero.size(); ++b)
-        f(std::size_t{0}, static_cast<int>(c.coef[b * 64]));
+      for (int y = 0; y < c.height; ++y) {
+        const JBLOCK* row = c.rows[static_cast<std::size_t>(y)];
+        for (int x = 0; x < c.width; ++x)
+          f(std::size_t{0}, static_cast<int>(row[x][0]));
+      }
       return;
     }
     for (int my = 0; my < mcu_rows; ++my)
@@ -404,10 +421,7 @@ std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffi
             const int y = my * c.v_samp + yy;
             for (int xx = 0; xx < c.h_samp; ++xx) {
               const int x = mx * c.h_samp + xx;
-              if (y < c.height && x < c.width)
-                dc = c.coef[(static_cast<std::size_t>(y) * static_cast<std::size_t>(c.width) +
-                             static_cast<std::size_t>(x)) *
-                            64];
+              if (y < c.height && x < c.width) dc = c.rows[static_cast<std::size_t>(y)][x][0];
               f(i, dc);
             }
           }
@@ -455,34 +469,146 @@ std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffi
 
 namespace {
 
-// Runs `coders` (AcCoder<Gather> or AcCoder<Emit>) over every block of a component.
-template <class Coder>
-void run_ac(const std::vector<std::int16_t>& coef, const std::vector<std::uint64_t>& nonzero,
-            std::vector<Coder>& coders) {
-  int max_t = 0;  // the highest point transform a mask is needed for
-  for (const Coder& c : coders)
-    max_t = std::max(max_t, c.al + 1);
+// Visits every block of a component with gt[t] = the zigzag positions with |coef| >> t != 0, for
+// t = 0 .. max_t + 1: f(block, gt).
+template <class Components, class F>
+void for_each_block(const Components& c, int max_t, F&& f) {
   max_t = std::min(max_t, 16);
-  std::array<std::uint64_t, 18> gt{};  // gt[t]: positions with |coef| >> t != 0
-  const std::size_t blocks = nonzero.size();
-  for (std::size_t b = 0; b < blocks; ++b) {
-    const std::int16_t* zz = &coef[b * 64];
-    gt[0] = nonzero[b];
-    for (int t = 1; t <= max_t; ++t) {
-      std::uint64_t m = 0;
-      for (std::uint64_t x = gt[static_cast<std::size_t>(t - 1)]; x; x &= x - 1) {
-        const int k = std::countr_zero(x);
-        const int v = zz[k];
-        if ((v < 0 ? -v : v) >> t) m |= std::uint64_t{1} << k;
+  std::array<std::uint64_t, 18> gt{};
+  std::size_t b = 0;
+  for (int y = 0; y < c.height; ++y) {
+    const JBLOCK* row = c.rows[static_cast<std::size_t>(y)];
+    for (int x = 0; x < c.width; ++x, ++b) {
+      const JCOEF* blk = row[x];
+      gt[0] = c.nonzero[b];
+      for (int t = 1; t <= max_t + 1; ++t) {
+        std::uint64_t m = 0;
+        for (std::uint64_t bits = gt[static_cast<std::size_t>(t - 1)]; bits; bits &= bits - 1) {
+          const int k = std::countr_zero(bits);
+          const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
+          if ((v < 0 ? -v : v) >> t) m |= std::uint64_t{1} << k;
+        }
+        gt[static_cast<std::size_t>(t)] = m;
       }
-      gt[static_cast<std::size_t>(t)] = m;
-    }
-    for (Coder& c : coders) {
-      const auto t = static_cast<std::size_t>(std::min(c.al, 16));
-      c.block(zz, gt[t], gt[t + 1]);
+      f(blk, gt);
     }
   }
 }
+
+// The statistics of many AC first scans of one component at one point transform, in one pass
+// and without coding each scan: a coefficient's run/size symbol is the same in every band that
+// holds its predecessor, so symbols are counted once per block into histograms per segment
+// (the bands' boundaries cut 1..63 into segments) and each band sums its segments. Only the
+// first coefficient of a band (its run starts at Ss) and the EOB runs are counted per scan.
+class FirstScanGather {
+ public:
+  FirstScanGather(int al, std::vector<const lossless::Scan*> scans, std::vector<Stats*> out)
+      : al_(al), out_(std::move(out)) {
+    std::vector<int> cuts = {1, 64};
+    for (const auto* s : scans) {
+      cuts.push_back(s->ss);
+      cuts.push_back(s->se + 1);
+    }
+    std::sort(cuts.begin(), cuts.end());
+    cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+    for (std::size_t j = 0; j + 1 < cuts.size(); ++j)
+      for (int k = cuts[j]; k < cuts[j + 1]; ++k)
+        segment_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(j);
+    hist_.resize(cuts.size() - 1);
+    raw_.resize(cuts.size() - 1);
+    for (const auto* s : scans) {
+      Band band;
+      band.ss = s->ss;
+      band.se = s->se;
+      band.mask = (s->se >= 63 ? ~std::uint64_t{0} : (std::uint64_t{1} << (s->se + 1)) - 1) &
+                  ~((std::uint64_t{1} << s->ss) - 1);
+      band.first_segment = segment_[static_cast<std::size_t>(s->ss)];
+      band.last_segment = segment_[static_cast<std::size_t>(s->se)];
+      bands_.push_back(band);
+    }
+  }
+
+  void block(const JCOEF* blk, std::uint64_t gt_al) {
+    // Full-band symbols: run from the previous nonzero coefficient (or from position 1).
+    int prev = 0;
+    for (std::uint64_t x = gt_al; x; x &= x - 1) {
+      const int k = std::countr_zero(x);
+      const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
+      const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al_;
+      const int size = bit_length(a);
+      const int r = k - prev - 1;
+      prev = k;
+      const auto j = segment_[static_cast<std::size_t>(k)];
+      auto& h = hist_[j];
+      h[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
+      h[0xF0] += static_cast<unsigned>(r >> 4);
+      raw_[j] += static_cast<unsigned>(size);
+      size_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(size);
+      run_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(r);
+    }
+    for (std::size_t i = 0; i < bands_.size(); ++i) {
+      Band& band = bands_[i];
+      const std::uint64_t y = gt_al & band.mask;
+      if (y == 0) {
+        if (++band.eobrun == kMaxEobRun) emit_eobrun(i);
+        continue;
+      }
+      emit_eobrun(i);
+      const int k = std::countr_zero(y);
+      const int r = k - band.ss;
+      const int full = run_[static_cast<std::size_t>(k)];
+      if (r != full) {
+        const int size = size_[static_cast<std::size_t>(k)];
+        Stats& st = *out_[i];
+        st.freq[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
+        st.freq[0xF0] -= static_cast<unsigned>(full >> 4);
+        st.freq[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
+        st.freq[0xF0] += static_cast<unsigned>(r >> 4);
+      }
+      const int last = 63 - std::countl_zero(y);
+      if (last < band.se && ++band.eobrun == kMaxEobRun) emit_eobrun(i);
+    }
+  }
+
+  // finish_pass: the pending EOB runs, then each band's segments added to its statistics.
+  void finish() {
+    for (std::size_t i = 0; i < bands_.size(); ++i) {
+      emit_eobrun(i);
+      Stats& st = *out_[i];
+      for (int j = bands_[i].first_segment; j <= bands_[i].last_segment; ++j) {
+        const auto& h = hist_[static_cast<std::size_t>(j)];
+        for (std::size_t s = 0; s < 256; ++s)
+          st.freq[s] += h[s];
+        st.raw_bits += raw_[static_cast<std::size_t>(j)];
+      }
+    }
+  }
+
+ private:
+  struct Band {
+    int ss = 1, se = 63;
+    std::uint64_t mask = 0;
+    int first_segment = 0, last_segment = 0;
+    unsigned eobrun = 0;
+  };
+  void emit_eobrun(std::size_t i) {
+    Band& band = bands_[i];
+    if (band.eobrun == 0) return;
+    const int nbits = bit_length(band.eobrun) - 1;
+    Stats& st = *out_[i];
+    ++st.freq[static_cast<std::size_t>(nbits << 4)];
+    st.raw_bits += static_cast<unsigned>(nbits);
+    band.eobrun = 0;
+  }
+
+  int al_ = 0;
+  std::vector<Stats*> out_;
+  std::vector<Band> bands_;
+  std::array<std::uint8_t, 64> segment_{};
+  std::vector<std::array<std::uint64_t, 256>> hist_;
+  std::vector<std::uint64_t> raw_;
+  std::array<std::uint8_t, 64> size_{}, run_{};
+};
 
 }  // namespace
 
@@ -490,16 +616,40 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
                                Stuffing stuffing, std::vector<std::size_t>& out) const {
   const Component& c = comps_[static_cast<std::size_t>(comp)];
   std::vector<Stats> stats(scans.size());
-  std::vector<AcCoder<Gather>> gather;
-  for (std::size_t i = 0; i < scans.size(); ++i)
-    gather.emplace_back(Gather{&stats[i]}, *scans[i]);
-  run_ac(c.coef, c.nonzero, gather);
+  // First scans by point transform; refinement scans coded one by one.
+  std::map<int, std::pair<std::vector<const lossless::Scan*>, std::vector<Stats*>>> firsts;
+  std::vector<AcCoder<Gather>> refines;
+  int max_t = 0;
+  for (std::size_t i = 0; i < scans.size(); ++i) {
+    max_t = std::max(max_t, scans[i]->al);
+    if (scans[i]->ah == 0) {
+      firsts[scans[i]->al].first.push_back(scans[i]);
+      firsts[scans[i]->al].second.push_back(&stats[i]);
+    } else {
+      refines.emplace_back(Gather{&stats[i]}, *scans[i]);
+    }
+  }
+  std::vector<std::pair<std::size_t, FirstScanGather>> groups;
+  for (auto& [al, group] : firsts)
+    groups.emplace_back(static_cast<std::size_t>(std::min(al, 16)),
+                        FirstScanGather(al, group.first, group.second));
+  for_each_block(c, max_t, [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt) {
+    for (auto& [t, g] : groups)
+      g.block(blk, gt[t]);
+    for (auto& coder : refines) {
+      const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
+      coder.block(blk, gt[t], gt[t + 1]);
+    }
+  });
+  for (auto& [t, g] : groups)
+    g.finish();
+  for (auto& coder : refines)
+    coder.emit_eobrun();  // finish_pass: the pending EOB run
 
   std::vector<HuffmanLengths> tables(scans.size());
   std::vector<std::size_t> fixed(scans.size());  // tables + SOS
   std::vector<std::uint64_t> bits(scans.size());
   for (std::size_t i = 0; i < scans.size(); ++i) {
-    gather[i].emit_eobrun();  // finish_pass: the pending EOB run
     tables[i] = optimal_huffman_lengths(stats[i].freq);
     fixed[i] = sos_bytes(1);
     bits[i] = coded_bits(stats[i], tables[i], fixed[i]);
@@ -513,7 +663,12 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
   std::vector<AcCoder<Emit>> emit;
   for (std::size_t i = 0; i < scans.size(); ++i)
     emit.emplace_back(Emit{&tables[i], &sinks[i]}, *scans[i]);
-  run_ac(c.coef, c.nonzero, emit);
+  for_each_block(c, max_t, [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt) {
+    for (auto& coder : emit) {
+      const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
+      coder.block(blk, gt[t], gt[t + 1]);
+    }
+  });
   for (std::size_t i = 0; i < scans.size(); ++i) {
     emit[i].emit_eobrun();
     out[i] = fixed[i] + static_cast<std::size_t>(sinks[i].finish());

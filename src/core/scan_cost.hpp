@@ -33,8 +33,9 @@ enum class Stuffing {
              // refinement scans of flat images (long runs of one bits) are off by up to 30%.
 };
 
-// Precomputes per component the coefficients in zigzag order and a mask of the nonzero ones per
-// block, then answers scan queries. Holds no pointer into the source: it can outlive it.
+// Reads the coefficients in place through the source's row pointers (no copy: the estimator must
+// not outlive the source) and keeps only a 64-bit mask of the nonzero ones per block, then
+// answers scan queries.
 class Estimator {
  public:
   // `dc_tables`: see dc_table_numbers(); empty means table 0 for the first component and table 1
@@ -59,8 +60,11 @@ class Estimator {
     int width = 0, height = 0;  // in blocks
     int h_samp = 1, v_samp = 1;
     int dc_table = 0;
-    std::vector<std::int16_t> coef;      // per block, 64 coefficients in zigzag order
-    std::vector<std::uint64_t> nonzero;  // per block: bit k set when zigzag coefficient k != 0
+    std::vector<const JBLOCK*> rows;     // rows[y][x]: block (x, y), natural order, not owned
+    std::vector<std::uint64_t> nonzero;  // per block: bit k set when zigzag AC coefficient k != 0
+    const JCOEF* block(std::size_t b) const {
+      return rows[b / static_cast<std::size_t>(width)][b % static_cast<std::size_t>(width)];
+    }
   };
 
   std::size_t dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing) const;

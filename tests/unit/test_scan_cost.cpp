@@ -72,6 +72,24 @@ Script make_script(lossless::Source& src, DcPlan dc, AcPlan luma, AcPlan chroma)
   return s;
 }
 
+// First scans in three or four bands per component (the search's partitions), with bands that
+// start and end mid-block at different point transforms.
+Script three_band_script(lossless::Source& src) {
+  Script s = make_script(src, {true, 0}, {63, 0}, {63, 0});
+  s.resize(s.size() - static_cast<std::size_t>(src.components()));  // keep the DC scans only
+  s.push_back({{0}, 1, 2, 0, 1});
+  s.push_back({{0}, 3, 8, 0, 1});
+  s.push_back({{0}, 9, 20, 0, 1});
+  s.push_back({{0}, 21, 63, 0, 1});
+  for (int c = 1; c < src.components(); ++c) {
+    s.push_back({{c}, 1, 1, 0, 0});
+    s.push_back({{c}, 2, 5, 0, 0});
+    s.push_back({{c}, 6, 63, 0, 0});
+  }
+  s.push_back({{0}, 1, 63, 1, 0});
+  return s;
+}
+
 std::vector<Script> candidate_scripts(lossless::Source& src) {
   return {
       lossless::simple_script(src),
@@ -81,6 +99,7 @@ std::vector<Script> candidate_scripts(lossless::Source& src) {
       make_script(src, {false, 2}, {8, 1}, {5, 2}),
       make_script(src, {true, 0}, {20, 3}, {1, 0}),
       make_script(src, {true, 1}, {5, 2, true}, {3, 1, true}),
+      three_band_script(src),
   };
 }
 
