@@ -498,30 +498,36 @@ void for_each_block(const Components& c, int max_t, F&& f) {
 // The statistics of many AC first scans of one component at one point transform, in one pass
 // and without coding each scan: a coefficient's run/size symbol is the same in every band that
 // holds its predecessor, so symbols are counted once per block into histograms per segment
-// (the bands' boundaries cut 1..63 into segments) and each band sums its segments. Only the
-// first coefficient of a band (its run starts at Ss) and the EOB runs are counted per scan.
+// (the bands' boundaries cut 1..63 into segments) and each band sums its segments. The first
+// coefficient of a band, whose run starts at Ss, is corrected once per distinct Ss (into the
+// segment it lies in, so that every band from that Ss reaching it sums the correction); only the
+// EOB runs are followed per band.
 class FirstScanGather {
  public:
-  FirstScanGather(int al, std::vector<const lossless::Scan*> scans, std::vector<Stats*> out)
+  FirstScanGather(int al, const std::vector<const lossless::Scan*>& scans, std::vector<Stats*> out)
       : al_(al), out_(std::move(out)) {
     std::vector<int> cuts = {1, 64};
     for (const auto* s : scans) {
       cuts.push_back(s->ss);
       cuts.push_back(s->se + 1);
+      if (std::find(starts_.begin(), starts_.end(), s->ss) == starts_.end())
+        starts_.push_back(s->ss);
     }
     std::sort(cuts.begin(), cuts.end());
     cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
     for (std::size_t j = 0; j + 1 < cuts.size(); ++j)
       for (int k = cuts[j]; k < cuts[j + 1]; ++k)
         segment_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(j);
-    hist_.resize(cuts.size() - 1);
-    raw_.resize(cuts.size() - 1);
+    segments_ = cuts.size() - 1;
+    hist_.resize(segments_);
+    raw_.resize(segments_);
+    corr_.resize(starts_.size() * segments_);
+    first_.resize(starts_.size());
     for (const auto* s : scans) {
       Band band;
-      band.ss = s->ss;
+      band.start = static_cast<std::size_t>(std::find(starts_.begin(), starts_.end(), s->ss) -
+                                            starts_.begin());
       band.se = s->se;
-      band.mask = (s->se >= 63 ? ~std::uint64_t{0} : (std::uint64_t{1} << (s->se + 1)) - 1) &
-                  ~((std::uint64_t{1} << s->ss) - 1);
       band.first_segment = segment_[static_cast<std::size_t>(s->ss)];
       band.last_segment = segment_[static_cast<std::size_t>(s->se)];
       bands_.push_back(band);
@@ -546,49 +552,59 @@ class FirstScanGather {
       size_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(size);
       run_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(r);
     }
+    // Per distinct Ss: the first coefficient at or after it (64: none) and its correction.
+    for (std::size_t i = 0; i < starts_.size(); ++i) {
+      const int ss = starts_[i];
+      const std::uint64_t y = gt_al & ~((std::uint64_t{1} << ss) - 1);
+      if (y == 0) {
+        first_[i] = 64;
+        continue;
+      }
+      const int k = std::countr_zero(y);
+      first_[i] = k;
+      const int r = k - ss;
+      const int full = run_[static_cast<std::size_t>(k)];
+      if (r == full) continue;
+      const int size = size_[static_cast<std::size_t>(k)];
+      auto& c = corr_[i * segments_ + segment_[static_cast<std::size_t>(k)]];
+      c[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
+      c[0xF0] -= static_cast<unsigned>(full >> 4);
+      c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
+      c[0xF0] += static_cast<unsigned>(r >> 4);
+    }
     for (std::size_t i = 0; i < bands_.size(); ++i) {
       Band& band = bands_[i];
-      const std::uint64_t y = gt_al & band.mask;
-      if (y == 0) {
+      if (first_[band.start] > band.se) {  // nothing in the band: the EOB run grows
         if (++band.eobrun == kMaxEobRun) emit_eobrun(i);
         continue;
       }
       emit_eobrun(i);
-      const int k = std::countr_zero(y);
-      const int r = k - band.ss;
-      const int full = run_[static_cast<std::size_t>(k)];
-      if (r != full) {
-        const int size = size_[static_cast<std::size_t>(k)];
-        Stats& st = *out_[i];
-        st.freq[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
-        st.freq[0xF0] -= static_cast<unsigned>(full >> 4);
-        st.freq[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
-        st.freq[0xF0] += static_cast<unsigned>(r >> 4);
-      }
-      const int last = 63 - std::countl_zero(y);
-      if (last < band.se && ++band.eobrun == kMaxEobRun) emit_eobrun(i);
+      if (!(gt_al >> band.se & 1) && ++band.eobrun == kMaxEobRun) emit_eobrun(i);
     }
   }
 
-  // finish_pass: the pending EOB runs, then each band's segments added to its statistics.
+  // finish_pass: the pending EOB runs, then each band's segments and corrections added to its
+  // statistics.
   void finish() {
     for (std::size_t i = 0; i < bands_.size(); ++i) {
       emit_eobrun(i);
+      const Band& band = bands_[i];
       Stats& st = *out_[i];
-      for (int j = bands_[i].first_segment; j <= bands_[i].last_segment; ++j) {
-        const auto& h = hist_[static_cast<std::size_t>(j)];
+      for (std::size_t j = band.first_segment; j <= band.last_segment; ++j) {
+        const auto& h = hist_[j];
+        const auto& c = corr_[band.start * segments_ + j];
         for (std::size_t s = 0; s < 256; ++s)
-          st.freq[s] += h[s];
-        st.raw_bits += raw_[static_cast<std::size_t>(j)];
+          st.freq[s] += h[s] + c[s];
+        st.raw_bits += raw_[j];
       }
     }
   }
 
  private:
   struct Band {
-    int ss = 1, se = 63;
-    std::uint64_t mask = 0;
-    int first_segment = 0, last_segment = 0;
+    std::size_t start = 0;  // index into starts_
+    int se = 63;
+    std::size_t first_segment = 0, last_segment = 0;
     unsigned eobrun = 0;
   };
   void emit_eobrun(std::size_t i) {
@@ -603,10 +619,14 @@ class FirstScanGather {
 
   int al_ = 0;
   std::vector<Stats*> out_;
+  std::vector<int> starts_;
   std::vector<Band> bands_;
   std::array<std::uint8_t, 64> segment_{};
+  std::size_t segments_ = 0;
   std::vector<std::array<std::uint64_t, 256>> hist_;
   std::vector<std::uint64_t> raw_;
+  std::vector<std::array<std::uint64_t, 256>> corr_;  // [start * segments_ + segment]
+  std::vector<int> first_;
   std::array<std::uint8_t, 64> size_{}, run_{};
 };
 
