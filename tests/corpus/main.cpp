@@ -4,12 +4,17 @@
 #include <catch2/catch.hpp>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 
 #include "support/test_paths.hpp"
 
 int main(int argc, char* argv[]) {
-  if (!std::filesystem::is_directory(jpegopt::test::corpus_dir())) {
+  // Listing works without a corpus: CTest discovers the test cases at build time.
+  bool listing = false;
+  for (int i = 1; i < argc; ++i)
+    listing = listing || std::strncmp(argv[i], "--list", 6) == 0;
+  if (!listing && !std::filesystem::is_directory(jpegopt::test::corpus_dir())) {
     std::printf("corpus not found at %s: skipping\n", jpegopt::test::corpus_dir().c_str());
     return 77;
   }
