@@ -120,6 +120,16 @@ def image_size(path):
         return image.size
 
 
+def subsampling(path):
+    """Chroma subsampling of a JPEG as "4:4:4", "4:2:2", "4:2:0", "grey" or "other"."""
+    from PIL import Image, JpegImagePlugin
+
+    with Image.open(path) as image:
+        if image.mode == "L":
+            return "grey"
+        return {0: "4:4:4", 1: "4:2:2", 2: "4:2:0"}.get(JpegImagePlugin.get_sampling(image), "other")
+
+
 def write_tsv(path, header, rows):
     with open(path, "w") as f:
         f.write("\t".join(header) + "\n")
@@ -291,15 +301,17 @@ def section_rd(work, sets, jpegopt, feats, jobs):
     def score(item):
         set_name, f, q, enc, out, cpu = item
         if out is None:
-            return [set_name, f["name"], f["pixels"], enc, q, "", f"{cpu:.3f}", "", ""]
+            return [set_name, f["name"], f["pixels"], enc, q, "", f"{cpu:.3f}", "", "", ""]
         ba = butteraugli(f["png"], out)
         return [set_name, f["name"], f["pixels"], enc, q, out.stat().st_size, f"{cpu:.3f}",
-                "" if ba is None else f"{ba:.4f}", f"{ssim_files(f['png'], out):.6f}"]
+                "" if ba is None else f"{ba:.4f}", f"{ssim_files(f['png'], out):.6f}",
+                subsampling(out)]
 
     log(f"rd: butteraugli and SSIM of {len(encoded)} outputs, {jobs} at a time")
     rows = parallel([lambda e=e: score(e) for e in encoded], jobs)
     write_tsv(work / "results" / "rd.tsv",
-              ["set", "file", "pixels", "encoder", "q", "bytes", "cpu_s", "butteraugli", "ssim"], rows)
+              ["set", "file", "pixels", "encoder", "q", "bytes", "cpu_s", "butteraugli", "ssim",
+               "subsampling"], rows)
 
 
 # ----------------------------------------------------------------------------------------------

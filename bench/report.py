@@ -236,6 +236,20 @@ def rd_section(work, sets, out, plot_dir):
                      + ", ".join(f"{f['name']} {f['width']}x{f['height']}" for f in s["files"]) + ")")
     lines.append("")
 
+    sampling = defaultdict(lambda: defaultdict(int))
+    for r in rows:
+        if r.get("subsampling"):
+            sampling[r["encoder"]][r["subsampling"]] += 1
+    if sampling:
+        lines += ["Chroma subsampling of the outputs (jpegopt picks it by content for PNG sources; "
+                  "cjpeg always uses 4:2:0 for colour): "
+                  + "; ".join(f"{enc} " + ", ".join(f"{k} x{v}" for k, v in sorted(c.items()))
+                              for enc, c in sorted(sampling.items())) + ".", ""]
+    lines += [
+        "The encoder's own development tool, [bench/reencode.sh](../bench/reencode.sh), measures the "
+        "encoder library directly (fixed 4:2:0, BD-rate by linear interpolation on butteraugli); "
+        "this table measures the shipped command line.", ""]
+
     curves = rd_curves(rows)
     bd = per_file_bd(rows)
     if have_jpegopt:
