@@ -5,6 +5,7 @@
 
 #include "cli/args.hpp"
 #include "cli/batch.hpp"
+#include "cli/compare_command.hpp"
 #include "cli/info_command.hpp"
 #include "io/platform.hpp"
 #include "jpegopt/version.hpp"
@@ -44,12 +45,19 @@ int main(int argc, char** argv) {
   info->add_flag("--json", info_args.json, "One JSON object per file (docs/info-json.md)");
   info->add_flag("!--no-segments", info_args.segments, "Leave out the list of segments");
 
+  jpegopt::cli::CompareArgs compare_args;
+  auto* compare = app.add_subcommand("compare", "PSNR, SSIM, max difference of two images");
+  compare->add_option("a", compare_args.a, "First image")->required();
+  compare->add_option("b", compare_args.b, "Second image")->required();
+  compare->add_flag("--json", compare_args.json, "One JSON object (docs/cli.md)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : kExitUsage;
   }
   if (info->parsed()) return jpegopt::cli::run_info(info_args);
+  if (compare->parsed()) return jpegopt::cli::run_compare(compare_args);
   if (optimize_args.files.empty() && optimize_args.files_from.empty()) {
     std::fputs(app.help().c_str(), stdout);
     return 0;
