@@ -85,7 +85,7 @@ TEST_CASE("corpus photos: ICC profiles reassemble and match the manifest", "[icc
   CHECK(with_icc >= 10);
 }
 
-TEST_CASE("corpus edge: ICC profiles, damaged ones included, never crash", "[icc][corpus]") {
+TEST_CASE("corpus edge: ICC profiles - damaged ones included - never crash", "[icc][corpus]") {
   const auto rows = jpegopt::test::read_manifest("edge");
   REQUIRE_FALSE(rows.empty());
   for (const auto& row : rows) {

@@ -66,7 +66,7 @@ TEST_CASE("corpus: the manifests list every file", "[model][corpus]") {
   }
 }
 
-TEST_CASE("corpus: JpegFile parses or refuses every file, and round-trips what it parses",
+TEST_CASE("corpus: JpegFile parses or refuses every file - and round-trips what it parses",
           "[model][corpus]") {
   for (const std::string folder : {"photos", "edge"}) {
     const auto rows = read_manifest(folder);
@@ -186,7 +186,7 @@ void check_against_manifest(const ManifestRow& row, const JpegInfo& info, PhotoC
 
 }  // namespace
 
-TEST_CASE("corpus: inspect describes or refuses every file, and agrees with the photo manifest",
+TEST_CASE("corpus: inspect describes or refuses every file - and agrees with the photo manifest",
           "[inspect][corpus]") {
   PhotoCounts counts;
   for (const std::string folder : {"photos", "edge"}) {

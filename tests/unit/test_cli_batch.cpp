@@ -74,7 +74,7 @@ bool contains(const std::string& haystack, const std::string& needle) {
 
 }  // namespace
 
-TEST_CASE("a folder without -r is an error for it; the other files go on", "[cli][batch]") {
+TEST_CASE("a folder without -r is an error for it - the other files go on", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   const auto before = fs::file_size(root / "one.jpg");
@@ -85,7 +85,7 @@ TEST_CASE("a folder without -r is an error for it; the other files go on", "[cli
   CHECK(fs::file_size(root / "one.jpg") < before);
 }
 
-TEST_CASE("-r --dest mirrors the tree; files given directly land at the top", "[cli][batch]") {
+TEST_CASE("cli: -r --dest mirrors the tree - files given directly land at the top", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   const auto source = snapshot(root);
@@ -128,7 +128,7 @@ TEST_CASE("-r --dest mirrors the tree; files given directly land at the top", "[
   CHECK(snapshot(dest) == out);
 }
 
-TEST_CASE("--copy-unchanged completes the --dest tree", "[cli][batch]") {
+TEST_CASE("cli: --copy-unchanged completes the --dest tree", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   REQUIRE(run_jpegopt({"-r", root.string()}).exit_code == 0);  // now already optimal
@@ -143,7 +143,7 @@ TEST_CASE("--copy-unchanged completes the --dest tree", "[cli][batch]") {
   CHECK(snapshot(tmp / "b") == expected);
 }
 
-TEST_CASE("-j 1 and -j 4 write identical files and identical reports", "[cli][batch]") {
+TEST_CASE("cli: -j 1 and -j 4 write identical files and identical reports", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   for (const auto& p : sample_jpegs())
@@ -162,7 +162,7 @@ TEST_CASE("-j 1 and -j 4 write identical files and identical reports", "[cli][ba
   CHECK(strip(a.out, (tmp / "j1").string()) == strip(b.out, (tmp / "j4").string()));
 }
 
-TEST_CASE("--suffix writes NAME+STR.jpg beside the original", "[cli][batch]") {
+TEST_CASE("cli: --suffix writes NAME+STR.jpg beside the original", "[cli][batch]") {
   TempDir tmp;
   copy_to(sample(0), tmp / "photo.jpeg");
   const auto original = read_bytes(tmp / "photo.jpeg");
@@ -179,7 +179,7 @@ TEST_CASE("--suffix writes NAME+STR.jpg beside the original", "[cli][batch]") {
   CHECK(run_jpegopt({"--suffix", "/x", (tmp / "photo.jpeg").string()}).exit_code == 2);
 }
 
-TEST_CASE("stdin to stdout, and --stdout, carry only the image", "[cli][batch]") {
+TEST_CASE("stdin to stdout - and --stdout - carry only the image", "[cli][batch]") {
   TempDir tmp;
   const auto r = run_jpegopt({"-"}, sample(0).string());
   CHECK(r.exit_code == 0);
@@ -197,7 +197,7 @@ TEST_CASE("stdin to stdout, and --stdout, carry only the image", "[cli][batch]")
   CHECK(contains(j.err, "--json needs standard output"));
 }
 
-TEST_CASE("--dry-run writes nothing and says what would happen", "[cli][batch]") {
+TEST_CASE("cli: --dry-run writes nothing and says what would happen", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   copy_to(sample(1), root / "png-named.png");
@@ -215,7 +215,7 @@ TEST_CASE("--dry-run writes nothing and says what would happen", "[cli][batch]")
   CHECK(snapshot(tmp.path()) == before);
 }
 
-TEST_CASE("--check exits 3 listing files that would shrink, 0 when all are optimal",
+TEST_CASE("cli: --check exits 3 listing files that would shrink - 0 when all are optimal",
           "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
@@ -241,7 +241,7 @@ TEST_CASE("--check exits 3 listing files that would shrink, 0 when all are optim
   CHECK(contains(bad.err, "jpegopt: " + (root / "bad.jpg").string() + ": "));
 }
 
-TEST_CASE("--json: one object per file in order and a summary, every documented field",
+TEST_CASE("cli: --json: one object per file in order and a summary - every documented field",
           "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
@@ -288,7 +288,7 @@ TEST_CASE("--json: one object per file in order and a summary, every documented 
   CHECK(r.err == "jpegopt: " + (root / "bad.jpg").string() + ": not a JPEG file (no SOI marker)\n");
 }
 
-TEST_CASE("--json: a name that is not UTF-8 gets U+FFFD and its bytes in hex", "[cli][batch]") {
+TEST_CASE("cli: --json: a name that is not UTF-8 gets U+FFFD and its bytes in hex", "[cli][batch]") {
   TempDir tmp;
   const fs::path odd = tmp / "caf\xe9.jpg";
   copy_to(sample(0), odd);
@@ -302,7 +302,7 @@ TEST_CASE("--json: a name that is not UTF-8 gets U+FFFD and its bytes in hex", "
         "2f636166e92e6a7067");
 }
 
-TEST_CASE("unreadable inputs fail one by one; the rest is processed", "[cli][batch]") {
+TEST_CASE("unreadable inputs fail one by one - the rest is processed", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   REQUIRE(mkfifo((root / "fifo.jpg").c_str(), 0644) == 0);
@@ -322,7 +322,7 @@ TEST_CASE("unreadable inputs fail one by one; the rest is processed", "[cli][bat
   CHECK(contains(r.out, "8 files: 4 optimized, 0 already optimal, 0 skipped, 4 failed"));
 }
 
-TEST_CASE("--files-from: lines, NUL-separated, stdin; mirrored under --dest", "[cli][batch]") {
+TEST_CASE("cli: --files-from: lines - NUL-separated - stdin - mirrored under --dest", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   write_bytes(tmp / "list.txt", jpegopt::Bytes{});
@@ -343,7 +343,7 @@ TEST_CASE("--files-from: lines, NUL-separated, stdin; mirrored under --dest", "[
   CHECK(snapshot(tmp / "out0").size() == 1);
 }
 
-TEST_CASE("--dest refuses to write through a symlinked folder inside it", "[cli][batch]") {
+TEST_CASE("cli: --dest refuses to write through a symlinked folder inside it", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   fs::create_directories(tmp / "out");
@@ -362,7 +362,7 @@ TEST_CASE("--dest refuses to write through a symlinked folder inside it", "[cli]
   CHECK(contains(same.err, "the output is the input file itself"));
 }
 
-TEST_CASE("--preserve keeps mtime; a hard-linked file keeps its inode", "[cli][batch]") {
+TEST_CASE("cli: --preserve keeps mtime - a hard-linked file keeps its inode", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   const auto old_time = fs::file_time_type::clock::now() - std::chrono::hours(48);
@@ -421,7 +421,7 @@ std::set<std::string> keys(const nlohmann::json& object) {
 
 }  // namespace
 
-TEST_CASE("--json carries exactly the fields docs/json-report.md documents", "[cli][batch]") {
+TEST_CASE("cli: --json carries exactly the fields docs/json-report.md documents", "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   write_bytes(root / "bad.jpg", jpegopt::Bytes{1, 2, 3});

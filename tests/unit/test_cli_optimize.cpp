@@ -92,7 +92,7 @@ TEST_CASE("option --stdout and - stream the result", "[cli][optimize]") {
   CHECK(via_stdout.err.find("bytes") != std::string::npos);
 }
 
-TEST_CASE("bad files fail one by one, stay untouched, and set exit status 1", "[cli][optimize]") {
+TEST_CASE("bad files fail one by one - stay untouched - and set exit status 1", "[cli][optimize]") {
   TempDir tmp;
   const auto good = tmp / "good.jpg";
   fs::copy_file(sample_jpegs().front(), good);
@@ -132,7 +132,7 @@ TEST_CASE("usage errors exit with status 2", "[cli][optimize]") {
   CHECK(r.err.find("unknown kind 'gpss'") != std::string::npos);
 }
 
-TEST_CASE("safe preset: GPS and camera data go, orientation and a wide-gamut profile stay",
+TEST_CASE("safe preset: GPS and camera data go - orientation and a wide-gamut profile stay",
           "[cli][optimize][metadata]") {
   if (!have_program("exiftool")) {
     WARN("exiftool not installed: skipped");
@@ -157,7 +157,7 @@ TEST_CASE("safe preset: GPS and camera data go, orientation and a wide-gamut pro
   CHECK(decode_pixels(read_bytes(f)) == pixels_before);
 }
 
-TEST_CASE("option --strip gps keeps the camera data; --strip thumbnail only the thumbnail",
+TEST_CASE("option --strip gps keeps the camera data - --strip thumbnail only the thumbnail",
           "[cli][optimize][metadata]") {
   if (!have_program("exiftool")) {
     WARN("exiftool not installed: skipped");
@@ -182,7 +182,7 @@ TEST_CASE("option --strip gps keeps the camera data; --strip thumbnail only the 
   CHECK(exiftool("-GPSLatitudeRef", g) == "North\n");
 }
 
-TEST_CASE("none keeps every metadata segment; all keeps none", "[cli][optimize][metadata]") {
+TEST_CASE("none keeps every metadata segment - all keeps none", "[cli][optimize][metadata]") {
   TempDir tmp;
   const auto src =
       samples_dir() / "debian-plasma-screenshot-1920x1080-444-progressive-exif-xmp-icc.jpg";

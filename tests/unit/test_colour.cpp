@@ -102,7 +102,7 @@ TEST_CASE("colour: jpgicc agrees after its own JPEG re-encode", "[colour]") {
   CHECK(c.ssim_luma > 0.995);
 }
 
-TEST_CASE("colour: no profile, sRGB profiles and errors", "[colour]") {
+TEST_CASE("colour: no profile - sRGB profiles and errors", "[colour]") {
   SynthSpec spec;
   const Image plain = jpeg_pixels::decode(make_jpeg(spec), {});
   Image image = plain;

@@ -265,7 +265,7 @@ std::string exiftool(const test::TempDir& dir, const Bytes& jpeg, const std::str
 
 // ---- parse -------------------------------------------------------------------------------------
 
-TEST_CASE("exif: parse reads IFD0, ExifIFD, GPS and IFD1 in both byte orders", "[exif]") {
+TEST_CASE("exif: parse reads IFD0 - ExifIFD - GPS and IFD1 in both byte orders", "[exif]") {
   const bool le = GENERATE(false, true);
   const Built b = build(camera_spec(le));
   const auto info = exif::parse(view(b.bytes));
@@ -300,7 +300,7 @@ TEST_CASE("exif: parse of a minimal IFD0 leaves the other fields empty", "[exif]
   CHECK(info.ifd0_tag_count == 1);
 }
 
-TEST_CASE("exif: strings are cut at NUL and trimmed; empty strings are absent", "[exif]") {
+TEST_CASE("exif: strings are cut at NUL and trimmed - empty strings are absent", "[exif]") {
   TiffSpec s;
   s.ifd0.entries = {ascii_entry(0x010F, "NIKON   "),
                     {0x0110, 2, 8, Bytes{'E', '9', '5', '0', 0, 'x', 'y', 0}},
@@ -311,7 +311,7 @@ TEST_CASE("exif: strings are cut at NUL and trimmed; empty strings are absent", 
   CHECK_FALSE(info.datetime);
 }
 
-TEST_CASE("exif: orientation outside 1..8 is ignored; LONG orientation is read", "[exif]") {
+TEST_CASE("exif: orientation outside 1..8 is ignored - LONG orientation is read", "[exif]") {
   const Encoder enc(false);
   TiffSpec s;
   s.ifd0.entries = {short_entry(enc, 0x0112, 9)};
@@ -678,7 +678,7 @@ TEST_CASE("exif: exiftool reads minimal_orientation_segment", "[exif][exiftool]"
   }
 }
 
-TEST_CASE("exif: exiftool agrees after remove_gps, remove_thumbnail and update_geometry",
+TEST_CASE("exif: exiftool agrees after remove_gps - remove_thumbnail and update_geometry",
           "[exif][exiftool]") {
   if (!test::have_program("exiftool")) return;
   const test::TempDir dir;

@@ -28,7 +28,7 @@ std::vector<std::string> relatives(const std::vector<Input>& inputs) {
 
 }  // namespace
 
-TEST_CASE("glob_match: *, ?, sets, ** and quoting", "[inputs]") {
+TEST_CASE("glob_match: * - ? - sets - ** and quoting", "[inputs]") {
   CHECK(glob_match("*.jpg", "a.jpg"));
   CHECK_FALSE(glob_match("*.jpg", "a.jpeg"));
   CHECK_FALSE(glob_match("*.jpg", "d/a.jpg"));
@@ -50,7 +50,7 @@ TEST_CASE("glob_match: *, ?, sets, ** and quoting", "[inputs]") {
   CHECK_FALSE(glob_match("*a*a*a*a*a*a*a*a*a*a*a*a*b", std::string(200, 'a')));
 }
 
-TEST_CASE("is_excluded: names match any component, paths match the whole", "[inputs]") {
+TEST_CASE("is_excluded: names match any component - paths match the whole", "[inputs]") {
   CHECK(is_excluded("thumbs/a.jpg", {"thumbs"}));
   CHECK(is_excluded("x/thumbs/a.jpg", {"thumbs"}));
   CHECK(is_excluded("x/a-small.jpg", {"*-small.jpg"}));
@@ -60,7 +60,7 @@ TEST_CASE("is_excluded: names match any component, paths match the whole", "[inp
   CHECK_FALSE(is_excluded("a.jpg", {}));
 }
 
-TEST_CASE("has_image_extension: JPEG names in any case, PNG when asked", "[inputs]") {
+TEST_CASE("has_image_extension: JPEG names in any case - PNG when asked", "[inputs]") {
   for (const char* name : {"a.jpg", "a.JPG", "a.jpeg", "a.JpEg", "a.jpe", "a.jfif", "a.JFIF"})
     CHECK(has_image_extension(name, false));
   for (const char* name : {"a.png", "a.gif", "a", "jpg", "a.jpg.txt", ".jpgx"})
@@ -68,7 +68,7 @@ TEST_CASE("has_image_extension: JPEG names in any case, PNG when asked", "[input
   CHECK(has_image_extension("a.PNG", true));
 }
 
-TEST_CASE("split_file_list: lines, CRLF, NUL", "[inputs]") {
+TEST_CASE("split_file_list: lines - CRLF - NUL", "[inputs]") {
   CHECK(split_file_list("a.jpg\nb c.jpg\r\n\nd.jpg", false) ==
         std::vector<std::string>{"a.jpg", "b c.jpg", "d.jpg"});
   CHECK(split_file_list(std::string_view("a\nb\0c\0\0", 7), true) ==
@@ -76,7 +76,7 @@ TEST_CASE("split_file_list: lines, CRLF, NUL", "[inputs]") {
   CHECK(split_file_list("", false).empty());
 }
 
-TEST_CASE("collect_inputs: sorted walk, filters, folder errors, symlinks", "[inputs]") {
+TEST_CASE("collect_inputs: sorted walk - filters - folder errors - symlinks", "[inputs]") {
   TempDir tmp;
   const fs::path root = tmp / "tree";
   touch(root / "b.jpg");
@@ -128,7 +128,7 @@ TEST_CASE("collect_inputs: sorted walk, filters, folder errors, symlinks", "[inp
   CHECK(missing[1].relative == "deeper/ünï code.jpe");
 }
 
-TEST_CASE("output_path: in place, suffix, PNG, dest mirroring and escapes", "[inputs]") {
+TEST_CASE("output_path: in place - suffix - PNG - dest mirroring and escapes", "[inputs]") {
   OutputMode in_place;
   CHECK(output_path({"d/a.jpg", "a.jpg", {}}, in_place, false) == "d/a.jpg");
   CHECK(output_path({"d/a.png", "a.png", {}}, in_place, false) == "d/a.jpg");
@@ -155,7 +155,7 @@ TEST_CASE("output_path: in place, suffix, PNG, dest mirroring and escapes", "[in
   CHECK_THROWS_AS(output_path({"/etc/a.jpg", "/etc/a.jpg", {}}, dest, false), jpegopt::Error);
 }
 
-TEST_CASE("prepare_dest_folders: creates folders, refuses symlinked ones", "[inputs]") {
+TEST_CASE("prepare_dest_folders: creates folders - refuses symlinked ones", "[inputs]") {
   TempDir tmp;
   const fs::path dest = tmp / "out";
   prepare_dest_folders(dest, dest / "a" / "b" / "x.jpg", true);

@@ -35,7 +35,7 @@ Bytes with_segment(const Bytes& jpeg, std::uint8_t marker, const std::string& pa
 
 }  // namespace
 
-TEST_CASE("inspect reports the frame, sampling and coding", "[inspect]") {
+TEST_CASE("inspect reports the frame - sampling and coding", "[inspect]") {
   struct Case {
     int components, h, v;
     const char* sampling;

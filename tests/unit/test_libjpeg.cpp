@@ -42,7 +42,7 @@ TEST_CASE("a clean file decodes without warnings", "[libjpeg]") {
   CHECK(dec.get()->image_width == 64);
 }
 
-TEST_CASE("warnings are counted, not printed, and can be made fatal", "[libjpeg]") {
+TEST_CASE("warnings are counted - not printed - and can be made fatal", "[libjpeg]") {
   SynthSpec spec;
   spec.width = 256;
   spec.height = 256;

@@ -104,7 +104,7 @@ TEST_CASE("an ICC profile over the metadata limit refuses with metadata_limit", 
   CHECK_NOTHROW(optimize(jpeg, options));
 }
 
-TEST_CASE("lossless, hierarchical, 12-bit and DNL-height files are unsupported", "[limits]") {
+TEST_CASE("lossless - hierarchical - 12-bit and DNL-height files are unsupported", "[limits]") {
   const Bytes base = make_jpeg({.width = 32, .height = 16});
   const std::size_t sof = sof_offset(base);
   SECTION("SOF3 lossless") {

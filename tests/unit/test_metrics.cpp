@@ -143,7 +143,7 @@ TEST_CASE("metrics: SSIM falls as noise grows", "[metrics]") {
   CHECK(s3 > 0.0);
 }
 
-TEST_CASE("metrics: gray against RGB, small images, size mismatch", "[metrics]") {
+TEST_CASE("metrics: gray against RGB - small images - size mismatch", "[metrics]") {
   const Image gray = pattern(20, 12, PixelFormat::Gray, 8);
   Image rgb = gray;
   rgb.format = PixelFormat::Rgb;

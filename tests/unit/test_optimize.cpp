@@ -98,7 +98,7 @@ TEST_CASE("lossless: forced baseline and progressive output", "[optimize]") {
   CHECK(best.bytes.size() == std::min(base.bytes.size(), prog.bytes.size()));
 }
 
-TEST_CASE("lossless: every effort level keeps the pixels; max is never worse than fast",
+TEST_CASE("lossless: every effort level keeps the pixels - max is never worse than fast",
           "[optimize]") {
   for (const auto& path : sample_jpegs()) {
     INFO(path);
@@ -140,7 +140,7 @@ TEST_CASE("the threshold keeps small savings from rewriting the file", "[optimiz
   CHECK(optimize(input, opts).status == FileStatus::Unchanged);
 }
 
-TEST_CASE("metadata presets: none keeps every segment, all drops them", "[optimize][metadata]") {
+TEST_CASE("metadata presets: none keeps every segment - all drops them", "[optimize][metadata]") {
   Bytes input = make_jpeg({});
   input = insert_segment(input, 0xFE, str_bytes("a comment"));
   input = insert_segment(input, 0xEC, str_bytes("Ducky\x01\x02"));

@@ -142,7 +142,7 @@ std::size_t find_chunk(const Bytes& png, const char* type) {
 
 }  // namespace
 
-TEST_CASE("png: RGB, grey and low bit depths give the stored values", "[png]") {
+TEST_CASE("png: RGB - grey and low bit depths give the stored values", "[png]") {
   PngSpec rgb;
   rgb.samples = repeat({10, 200, 77}, 12);
   const Image a = png::read(write_png(rgb), {}, kWhite);
@@ -194,7 +194,7 @@ TEST_CASE("png: palette with tRNS is composited in linear light", "[png]") {
                                 std::uint8_t(mix(0, 128, 50)), std::uint8_t(mix(255, 128, 60))});
 }
 
-TEST_CASE("png: RGBA, grey+alpha and grey tRNS", "[png]") {
+TEST_CASE("png: RGBA - grey+alpha and grey tRNS", "[png]") {
   PngSpec rgba;
   rgba.color_type = PNG_COLOR_TYPE_RGB_ALPHA;
   rgba.width = 4;
@@ -249,7 +249,7 @@ TEST_CASE("png: interlaced equals non-interlaced", "[png]") {
   CHECK(code_of(ByteView(interlaced).first(interlaced.size() - 30)) == ErrorCode::Truncated);
 }
 
-TEST_CASE("png: iCCP becomes the ICC profile, eXIf the orientation", "[png]") {
+TEST_CASE("png: iCCP becomes the ICC profile - eXIf the orientation", "[png]") {
   const Bytes icc =
       jpeg_pixels::decode(read_bytes(samples_dir() / "skimage-rocket-640x427-444-icc.jpg"), {}).icc;
   REQUIRE(icc.size() > 128);

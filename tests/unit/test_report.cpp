@@ -65,7 +65,7 @@ TEST_CASE("file_json: fields of an optimized file", "[report]") {
   CHECK_FALSE(j.contains("path_hex"));
 }
 
-TEST_CASE("file_json: unchanged, skipped and failed files", "[report]") {
+TEST_CASE("file_json: unchanged - skipped and failed files", "[report]") {
   FileReport r = optimized_report();
   r.outcome->status = FileStatus::Unchanged;
   r.outcome->mode = Mode::Target;
@@ -102,7 +102,7 @@ TEST_CASE("file_json: unchanged, skipped and failed files", "[report]") {
   CHECK(j.at("metadata_removed").empty());
 }
 
-TEST_CASE("non-UTF-8 names: U+FFFD in the name, exact bytes in _hex", "[report]") {
+TEST_CASE("non-UTF-8 names: U+FFFD in the name - exact bytes in _hex", "[report]") {
   FileReport r = optimized_report();
   r.path = "caf\xe9.jpg";  // Latin-1 é
   r.output = "out/caf\xe9.jpg";
@@ -116,7 +116,7 @@ TEST_CASE("non-UTF-8 names: U+FFFD in the name, exact bytes in _hex", "[report]"
   CHECK(nlohmann::json::parse(line).at("path") == "caf\xef\xbf\xbd.jpg");
 }
 
-TEST_CASE("totals, summary line and summary JSON", "[report]") {
+TEST_CASE("totals - summary line and summary JSON", "[report]") {
   Totals t;
   t.add(optimized_report());
   FileReport unchanged = optimized_report();
@@ -150,7 +150,7 @@ TEST_CASE("totals, summary line and summary JSON", "[report]") {
   CHECK(j.at("check") == false);
 }
 
-TEST_CASE("progress line: counts, saving, rate and ETA", "[report]") {
+TEST_CASE("progress line: counts - saving - rate and ETA", "[report]") {
   CHECK(Progress::format(0, 10, 0, 0, 0) == "[0/10] saved 0 B (0.0%)");
   CHECK(Progress::format(2, 10, 2000000, 1500000, 4.0) ==
         "[2/10] saved 500.0 KB (25.0%), 0.5 files/s, ETA 0:16");

@@ -106,7 +106,7 @@ TEST_CASE("resize::resize works in linear light", "[resize]") {
       CHECK(std::abs(int{cmyk.row(y)[x]} - 128) <= 1);
 }
 
-TEST_CASE("resize::resize keeps flat colours, metadata and sizes", "[resize]") {
+TEST_CASE("resize::resize keeps flat colours - metadata and sizes", "[resize]") {
   Image im = flat(101, 67, PixelFormat::Rgb, 0);
   for (std::size_t i = 0; i < im.pixels.size(); i += 3) {
     im.pixels[i] = 10;

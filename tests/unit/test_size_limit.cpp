@@ -52,7 +52,7 @@ TEST_CASE("size limits: binary units count in 1024s", "[size]") {
   CHECK(bytes_of("1.5MiB") == 1572864);
 }
 
-TEST_CASE("size limits: fractional bytes round down, never up", "[size]") {
+TEST_CASE("size limits: fractional bytes round down - never up", "[size]") {
   CHECK(bytes_of("1.0005K") == 1000);
   CHECK(bytes_of("1.9999KiB") == 2047);
 }
@@ -69,7 +69,7 @@ TEST_CASE("size limits: a percentage resolves against the input size", "[size]")
   CHECK(parse_size_limit("100KB").resolve(5) == 100000);
 }
 
-TEST_CASE("size limits: rejects name the text and say why, on one line", "[size]") {
+TEST_CASE("size limits: rejects name the text and say why - on one line", "[size]") {
   const std::string forms = "use bytes (150000), 100KB, 1.5MB, 200KiB, 2MiB or a percentage (50%)";
   CHECK(rejection("0") == "invalid size '0': must be at least 1 byte");
   CHECK(rejection("0KB") == "invalid size '0KB': must be at least 1 byte");

@@ -121,7 +121,7 @@ TEST_CASE("exponential sizes and other start points: still within 3%", "[size_se
   CHECK(mean <= 7);
 }
 
-TEST_CASE("noisy, non-monotone sizes: the result fits and is the best fit tried", "[size_search]") {
+TEST_CASE("noisy - non-monotone sizes: the result fits and is the best fit tried", "[size_search]") {
   for (std::uint32_t seed = 1; seed <= 20; ++seed) {
     for (double amplitude : {0.02, 0.1, 0.3}) {
       const auto smooth = power_law(100000, 0.7);
@@ -192,7 +192,7 @@ TEST_CASE("a target above the top quality's size takes quality 100", "[size_sear
   CHECK(r.trials <= 2);
 }
 
-TEST_CASE("the trial bound holds, and the last trial is kept for the floor", "[size_search]") {
+TEST_CASE("the trial bound holds - and the last trial is kept for the floor", "[size_search]") {
   // Sizes that jump around: the model is useless.
   const SizeFunction wild = [](double q) {
     return static_cast<std::size_t>(50000 * jitter(q, 0.9, 7));

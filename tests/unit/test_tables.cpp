@@ -121,7 +121,7 @@ TEST_CASE("estimate_quality finds the libjpeg quality exactly", "[tables]") {
   }
 }
 
-TEST_CASE("estimate_quality is exact for every quality, colour and gray", "[tables]") {
+TEST_CASE("estimate_quality is exact for every quality - colour and gray", "[tables]") {
   for (int q = 1; q <= 100; ++q) {
     INFO("quality " << q);
     const auto colour = estimate_for({.quality = q});

@@ -18,7 +18,7 @@ Options with_target(std::uint64_t bytes) {
 
 }  // namespace
 
-TEST_CASE("target: the lossless rewrite is taken when it fits, pixels untouched", "[target]") {
+TEST_CASE("target: the lossless rewrite is taken when it fits - pixels untouched", "[target]") {
   for (const auto& path : sample_jpegs()) {
     INFO(path);
     const Bytes input = read_bytes(path);

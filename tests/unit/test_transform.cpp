@@ -491,7 +491,7 @@ TEST_CASE("auto-orient applies the EXIF orientation", "[transform]") {
   CHECK(has_note(r, "not valid"));
 }
 
-TEST_CASE("auto-orient then an explicit transform, as one transform", "[transform]") {
+TEST_CASE("auto-orient then an explicit transform - as one transform", "[transform]") {
   const Bytes src = make_jpeg(spec_of(64, 48, 3, 2, 2));
   const Decoded in = decode_coefficients(src);
   TransformOptions o = with(Transform::FlipH);
@@ -589,7 +589,7 @@ TEST_CASE("transform errors become jpegopt errors", "[transform]") {
   }
 }
 
-TEST_CASE("arithmetic and restart-interval inputs transform; metadata is not copied",
+TEST_CASE("arithmetic and restart-interval inputs transform - metadata is not copied",
           "[transform]") {
   for (const bool arithmetic : {false, true}) {
     CAPTURE(arithmetic);
