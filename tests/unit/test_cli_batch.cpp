@@ -85,7 +85,8 @@ TEST_CASE("a folder without -r is an error for it - the other files go on", "[cl
   CHECK(fs::file_size(root / "one.jpg") < before);
 }
 
-TEST_CASE("cli: -r --dest mirrors the tree - files given directly land at the top", "[cli][batch]") {
+TEST_CASE("cli: -r --dest mirrors the tree - files given directly land at the top",
+          "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   const auto source = snapshot(root);
@@ -288,7 +289,8 @@ TEST_CASE("cli: --json: one object per file in order and a summary - every docum
   CHECK(r.err == "jpegopt: " + (root / "bad.jpg").string() + ": not a JPEG file (no SOI marker)\n");
 }
 
-TEST_CASE("cli: --json: a name that is not UTF-8 gets U+FFFD and its bytes in hex", "[cli][batch]") {
+TEST_CASE("cli: --json: a name that is not UTF-8 gets U+FFFD and its bytes in hex",
+          "[cli][batch]") {
   TempDir tmp;
   const fs::path odd = tmp / "caf\xe9.jpg";
   copy_to(sample(0), odd);
@@ -322,7 +324,8 @@ TEST_CASE("unreadable inputs fail one by one - the rest is processed", "[cli][ba
   CHECK(contains(r.out, "8 files: 4 optimized, 0 already optimal, 0 skipped, 4 failed"));
 }
 
-TEST_CASE("cli: --files-from: lines - NUL-separated - stdin - mirrored under --dest", "[cli][batch]") {
+TEST_CASE("cli: --files-from: lines - NUL-separated - stdin - mirrored under --dest",
+          "[cli][batch]") {
   TempDir tmp;
   const auto root = make_tree(tmp);
   write_bytes(tmp / "list.txt", jpegopt::Bytes{});

@@ -121,7 +121,8 @@ TEST_CASE("exponential sizes and other start points: still within 3%", "[size_se
   CHECK(mean <= 7);
 }
 
-TEST_CASE("noisy - non-monotone sizes: the result fits and is the best fit tried", "[size_search]") {
+TEST_CASE("noisy - non-monotone sizes: the result fits and is the best fit tried",
+          "[size_search]") {
   for (std::uint32_t seed = 1; seed <= 20; ++seed) {
     for (double amplitude : {0.02, 0.1, 0.3}) {
       const auto smooth = power_law(100000, 0.7);
