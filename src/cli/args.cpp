@@ -1,6 +1,8 @@
 #include "cli/args.hpp"
 
+#include <array>
 #include <charconv>
+#include <cmath>
 #include <sstream>
 
 #include "core/segment_kind.hpp"
@@ -143,6 +145,18 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   batch->add_option("-j,--jobs", a.jobs, "Parallel workers (default: hardware threads)");
   batch->add_flag("--json", a.json, "JSON Lines report on stdout (docs/json-report.md)");
   batch->add_flag("--check", a.check, "Write nothing; exit 3 if some file would shrink");
+
+  auto* re = app.add_option_group("Re-encoding");
+  re->add_option("-q,--quality", a.quality, "Re-encode at quality 1..100 (PNG default 90)");
+  re->add_flag("--force-reencode", a.force_reencode, "Re-encode even above the input's quality");
+  re->add_option("--subsampling", a.subsampling, "Chroma: auto (default), 444, 422, 420, 440");
+  re->add_option("--background", a.background, "PNG alpha background: #rrggbb|white|black");
+  re->add_option("--max-width", a.max_width, "Shrink to at most N pixels wide (as displayed)");
+  re->add_option("--max-height", a.max_height, "Shrink to at most N pixels high (as displayed)");
+  re->add_option("--resize", a.resize, "Fit inside WxH, keeping the aspect ratio");
+  re->add_option("--scale", a.scale, "Scale both sides to PCT percent");
+  re->add_flag("--upscale", a.upscale, "Allow --max-width/--max-height/--resize to enlarge");
+  re->add_flag("--to-srgb", a.to_srgb, "Convert pixels from the ICC profile to sRGB, drop it");
 }
 
 namespace {
@@ -220,6 +234,78 @@ void parse_target(const OptimizeArgs& a, Options& o) {
                                "need a target: -S SIZE, --min-ssim or --visually-lossless");
 }
 
+double parse_real(const std::string& option, const std::string& text, const char* what) {
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || ptr != text.data() + text.size() ||
+      !std::isfinite(value))
+    throw CLI::ValidationError(option, "'" + text + "' is not " + what);
+  return value;
+}
+
+Subsampling parse_subsampling(const std::string& text) {
+  if (text == "auto") return Subsampling::Auto;
+  if (text == "444") return Subsampling::S444;
+  if (text == "422") return Subsampling::S422;
+  if (text == "420") return Subsampling::S420;
+  if (text == "440") return Subsampling::S440;
+  throw CLI::ValidationError("--subsampling", "'" + text + "' is not auto, 444, 422, 420 or 440");
+}
+
+std::array<std::uint8_t, 3> parse_background(const std::string& text) {
+  if (text.empty() || text == "white") return {255, 255, 255};
+  if (text == "black") return {0, 0, 0};
+  std::array<std::uint8_t, 3> rgb{};
+  bool ok = text.size() == 7 && text[0] == '#';
+  for (std::size_t i = 0; ok && i < 3; ++i) {
+    unsigned value = 0;
+    const char* first = text.data() + 1 + 2 * i;
+    const auto [ptr, ec] = std::from_chars(first, first + 2, value, 16);
+    ok = ec == std::errc() && ptr == first + 2;
+    rgb[i] = static_cast<std::uint8_t>(value);
+  }
+  if (!ok)
+    throw CLI::ValidationError("--background", "'" + text + "' is not #rrggbb, white or black");
+  return rgb;
+}
+
+void parse_reencode(const OptimizeArgs& a, ReencodeOptions& r) {
+  if (!a.quality.empty()) {
+    const double q = parse_real("--quality", a.quality, "a number from 1 to 100");
+    if (q < 1 || q > 100)
+      throw CLI::ValidationError("--quality", "'" + a.quality + "' is not a number from 1 to 100");
+    r.quality = q;
+  }
+  r.force = a.force_reencode;
+  r.subsampling = parse_subsampling(a.subsampling);
+  r.background = parse_background(a.background);
+  r.to_srgb = a.to_srgb;
+  if (a.max_width < 0 || a.max_height < 0)
+    throw CLI::ValidationError("--max-width/--max-height", "sizes must be positive");
+  r.resize.max_width = a.max_width;
+  r.resize.max_height = a.max_height;
+  if (!a.resize.empty()) {
+    int w = 0, h = 0;
+    char x = 0;
+    std::istringstream in(a.resize);
+    if (!(in >> w >> x >> h) || x != 'x' || w <= 0 || h <= 0 || in.peek() != EOF)
+      throw CLI::ValidationError("--resize", "'" + a.resize + "' is not WxH, e.g. 1600x1200");
+    if (a.max_width > 0 || a.max_height > 0)
+      throw CLI::ValidationError("--resize", "use either --resize or --max-width/--max-height");
+    r.resize.max_width = w;
+    r.resize.max_height = h;
+  }
+  if (!a.scale.empty()) {
+    std::string number = a.scale;
+    if (!number.empty() && number.back() == '%') number.pop_back();
+    const double pct = parse_real("--scale", number, "a percentage");
+    if (pct <= 0 || pct > 1000)
+      throw CLI::ValidationError("--scale", "'" + a.scale + "' is not a percentage in (0, 1000]");
+    r.resize.scale_percent = pct;
+  }
+  r.resize.upscale = a.upscale;
+}
+
 }  // namespace
 
 Options to_options(const OptimizeArgs& a) {
@@ -257,6 +343,9 @@ Options to_options(const OptimizeArgs& a) {
     throw CLI::ValidationError("--max-memory", "must be 0 (no limit) or a number of MiB");
   o.limits.max_memory = a.max_memory_mib << 20;
   parse_target(a, o);
+  parse_reencode(a, o.reencode);
+  if (o.reencode.quality && o.transform.any())
+    throw CLI::ValidationError("--quality", "lossless transforms cannot be combined with -q");
   return o;
 }
 

@@ -61,6 +61,17 @@ struct OptimizeArgs {
   unsigned jobs = 0;                  // -j N (0: the number of hardware threads)
   bool json = false;                  // --json
   bool check = false;                 // --check
+  // Re-encoding (issue 4).
+  std::string quality;  // -q/--quality N (1..100, fractional allowed)
+  bool force_reencode = false;
+  std::string subsampling = "auto";
+  std::string background;  // --background #rrggbb|white|black
+  int max_width = 0;
+  int max_height = 0;
+  std::string resize;  // --resize WxH
+  std::string scale;   // --scale PCT
+  bool upscale = false;
+  bool to_srgb = false;
 };
 
 // Adds the optimizer's options to `app`, bound to `args`.

@@ -113,7 +113,12 @@ std::string format_outcome(const std::string& path, const Outcome& o, bool verbo
       line = fmt::format("{}: {} -> {} bytes ({:+.1f}%), {}", path, o.bytes_in, o.bytes_out,
                          -percent_saved(o.bytes_in, o.bytes_out), o.coding);
       if (const auto removed = removed_text(o); !removed.empty()) line += ", removed " + removed;
-      line += o.pixels_identical ? "; pixels identical" : "; not verified";
+      if (o.mode == Mode::Reencode) {
+        line += fmt::format(", {}x{}, quality {:g}", o.width, o.height, o.quality.value_or(0));
+        if (o.ssim) line += fmt::format(", SSIM {:.4f}", *o.ssim);
+      } else {
+        line += o.pixels_identical ? "; pixels identical" : "; not verified";
+      }
       break;
     case FileStatus::Unchanged:
       line = fmt::format("{}: already optimal ({} bytes; best rewrite {} bytes)", path, o.bytes_in,
@@ -130,7 +135,8 @@ std::string format_outcome(const std::string& path, const Outcome& o, bool verbo
       line += "\n  note: " + note;
   } else if (o.status != FileStatus::Skipped) {
     for (const auto& note : o.notes)
-      if (note.rfind("arithmetic", 0) == 0 || note.rfind("orientation", 0) == 0)
+      if (note.rfind("arithmetic", 0) == 0 || note.rfind("orientation", 0) == 0 ||
+          note.rfind("not re-encoded", 0) == 0 || note.rfind("re-encoding gave", 0) == 0)
         line += "; " + note;
   }
   return line;

@@ -5,6 +5,8 @@
 #include "core/target.hpp"
 #include "jpegopt/optimize.hpp"
 
+#include "core/reencode.hpp"
+
 namespace jpegopt {
 
 bool is_png(std::span<const std::uint8_t> input) {
@@ -16,8 +18,8 @@ bool is_png(std::span<const std::uint8_t> input) {
 
 Outcome process(std::span<const std::uint8_t> input, const Options& options) {
   if (options.target.any()) return fit_target(input, options);
-  if (options.reencode.quality || is_png(input))
-    throw Error(ErrorCode::InvalidArgument, "re-encoding is not implemented yet");
+  const auto& r = options.reencode;
+  if (r.quality || r.resize.any() || r.to_srgb || is_png(input)) return reencode(input, options);
   return optimize(input, options);
 }
 
