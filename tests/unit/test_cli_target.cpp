@@ -66,3 +66,59 @@ TEST_CASE("cli target: a limit the lossless rewrite meets keeps every pixel", "[
     CHECK(decode_pixels(read_bytes(out)) == decode_pixels(read_bytes(file)));
   }
 }
+
+TEST_CASE("cli target: an unreachable target writes nothing and names the minimum",
+          "[cli][target]") {
+  TempDir tmp;
+  const auto file = tmp / "flower.jpg";
+  fs::copy_file(samples_dir() / "mate-freshflower-1600x1203-420-progressive.jpg", file);
+  const auto before = read_bytes(file);
+  const auto out = tmp / "out.jpg";
+  const auto r = run_jpegopt({"-S", "1000", "--no-resize", "-o", out.string(), file.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.out.empty());
+  const std::string prefix =
+      "jpegopt: " + file.string() + ": cannot reach 1000 bytes: smallest is ";
+  CHECK(r.err.rfind(prefix, 0) == 0);
+  CHECK(r.err.find(" bytes at quality 50, 1600x1203\n") != std::string::npos);
+  CHECK_FALSE(fs::exists(out));
+  // In place: the original stays byte for byte.
+  const auto in_place = run_jpegopt({"-S", "1KB", "--no-resize", file.string()});
+  CHECK(in_place.exit_code == 1);
+  CHECK(read_bytes(file) == before);
+  // In a batch the other files still go through, and the status says one failed.
+  const auto other = tmp / "circuit.jpg";
+  fs::copy_file(samples_dir() / "eterm-circuit-300x231-420-baseline-stdhuff.jpg", other);
+  const auto batch = run_jpegopt({"-S", "9KB", "--no-resize", file.string(), other.string()});
+  CHECK(batch.exit_code == 1);
+  CHECK(read_bytes(file) == before);
+  CHECK(fs::file_size(other) <= 9000);
+}
+
+TEST_CASE("cli target: in place, to -o and to standard output, every file fits", "[cli][target]") {
+  TempDir tmp;
+  const auto file = tmp / "rocket.jpg";
+  fs::copy_file(samples_dir() / "skimage-rocket-640x427-444-icc.jpg", file);
+  const auto out = tmp / "out.jpg";
+  auto r = run_jpegopt({"--target-size", "50KB", "-o", out.string(), file.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(fs::file_size(out) <= 50000);
+  r = run_jpegopt({"--max-size", "40 KiB", "--stdout", file.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.size() <= 40960);
+  CHECK(r.out.size() > 30000);
+  r = run_jpegopt(
+      {
+          "-S",
+          "30%",
+          "-",
+      },
+      file.string());
+  CHECK(r.exit_code == 0);
+  CHECK(r.out.size() <= fs::file_size(file) * 30 / 100);
+  r = run_jpegopt({"-S", "45000", file.string()});
+  CHECK(r.exit_code == 0);
+  CHECK(fs::file_size(file) <= 45000);
+  if (have_program("djpeg"))
+    CHECK(run_shell("djpeg " + shell_quote(file.string()) + " > /dev/null").exit_code == 0);
+}

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <cstring>
+
 #include "core/target.hpp"
 #include "jpegopt/error.hpp"
 #include "support/synth.hpp"
@@ -47,4 +49,125 @@ TEST_CASE("target: a percentage resolves against the input size", "[target]") {
   const Outcome out = fit_target(input, o);
   CHECK(out.bytes == lossless.bytes);
   CHECK(out.mode == Mode::Target);
+}
+
+namespace {
+
+// Width and height from the frame header of a JPEG.
+std::pair<int, int> jpeg_dimensions(ByteView jpeg) {
+  for (std::size_t i = 2; i + 9 < jpeg.size();) {
+    if (jpeg[i] != 0xFF) return {0, 0};
+    const std::uint8_t m = jpeg[i + 1];
+    const std::size_t len = (std::size_t{jpeg[i + 2]} << 8) | jpeg[i + 3];
+    if (m == 0xC0 || m == 0xC1 || m == 0xC2)
+      return {(jpeg[i + 7] << 8) | jpeg[i + 8], (jpeg[i + 5] << 8) | jpeg[i + 6]};
+    i += 2 + len;
+  }
+  return {0, 0};
+}
+
+const char* kGridSamples[] = {
+    "debian-softwaves-login-900x506-444-progressive.jpg",
+    "eterm-circuit-300x231-420-baseline-stdhuff.jpg",
+    "gimp-kitten-gray-350x350-baseline.jpg",
+    "mate-freshflower-1600x1203-420-progressive.jpg",
+    "skimage-rocket-640x427-444-icc.jpg",
+    "debian-plasma-screenshot-1920x1080-444-progressive-exif-xmp-icc.jpg",
+};
+
+}  // namespace
+
+TEST_CASE("target: every output fits, for a grid of targets", "[target]") {
+  for (const char* name : kGridSamples) {
+    const Bytes input = read_bytes(samples_dir() / name);
+    const std::size_t lossless_size = optimize(input, Options{}).bytes.size();
+    for (double share : {0.85, 0.5, 0.3, 0.12}) {
+      const auto limit = static_cast<std::uint64_t>(static_cast<double>(input.size()) * share);
+      INFO(name << ", target " << limit);
+      const Outcome o = fit_target(input, with_target(limit));
+      CHECK(o.mode == Mode::Target);
+      REQUIRE(o.status == FileStatus::Optimized);
+      CHECK(o.bytes.size() <= limit);
+      CHECK(o.bytes_out == o.bytes.size());
+      if (lossless_size <= limit) {
+        CHECK(o.pixels_identical);
+        continue;
+      }
+      // Re-encoded: a real JPEG of the reported size, at or above the quality floor.
+      REQUIRE(o.quality);
+      CHECK(*o.quality >= 50);
+      CHECK(*o.quality <= 100);
+      CHECK(o.trials >= 1);
+      CHECK(o.trials <= 40);
+      const auto [w, h] = jpeg_dimensions(o.bytes);
+      CHECK(w == o.width);
+      CHECK(h == o.height);
+      CHECK_FALSE(decode_pixels(o.bytes).empty());
+      // Full size whenever the floor quality fits there: then the result is close to the limit.
+      if (w == jpeg_dimensions(input).first)
+        CHECK((static_cast<double>(o.bytes.size()) >= 0.97 * static_cast<double>(limit) ||
+               *o.quality >= 99.9));
+    }
+  }
+}
+
+TEST_CASE("target: kept metadata counts, and a non-sRGB ICC profile survives", "[target]") {
+  const Bytes input = read_bytes(samples_dir() / "skimage-rocket-640x427-444-icc.jpg");
+  const Outcome o = fit_target(input, with_target(40000));
+  REQUIRE(o.status == FileStatus::Optimized);
+  CHECK(o.bytes.size() <= 40000);
+  bool icc = false;
+  for (const auto& seg : metadata_segments(o.bytes))
+    icc =
+        icc || (seg[1] == 0xE2 && seg.size() > 16 && std::memcmp(&seg[4], "ICC_PROFILE", 11) == 0);
+  CHECK(icc);
+  // Without the profile the same limit still holds.
+  Options all = with_target(40000);
+  all.metadata = MetadataPolicy::all();
+  const Outcome stripped = fit_target(input, all);
+  CHECK(stripped.bytes.size() <= 40000);
+  CHECK(metadata_segments(stripped.bytes).empty());
+}
+
+TEST_CASE("target: downscaling keeps the aspect ratio and only happens when allowed", "[target]") {
+  const Bytes input = read_bytes(samples_dir() / "mate-freshflower-1600x1203-420-progressive.jpg");
+  const Outcome o = fit_target(input, with_target(8000));
+  REQUIRE(o.status == FileStatus::Optimized);
+  CHECK(o.bytes.size() <= 8000);
+  CHECK(o.width < 1600);
+  CHECK(o.height < 1203);
+  CHECK(std::abs(static_cast<double>(o.width) / o.height - 1600.0 / 1203) < 0.02);
+  REQUIRE(o.quality);
+  CHECK(*o.quality >= 50);
+
+  Options no_resize = with_target(8000);
+  no_resize.target.allow_resize = false;
+  try {
+    fit_target(input, no_resize);
+    FAIL("expected target_unreachable");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::TargetUnreachable);
+    const std::string m = e.what();
+    CHECK(m.rfind("cannot reach 8000 bytes: smallest is ", 0) == 0);
+    CHECK(m.ends_with(" bytes at quality 50, 1600x1203"));
+  }
+}
+
+TEST_CASE("target: --min-quality raises the floor", "[target]") {
+  const Bytes input =
+      read_bytes(samples_dir() / "debian-softwaves-login-900x506-444-progressive.jpg");
+  Options o = with_target(input.size() / 4);
+  o.target.min_quality = 80;
+  const Outcome out = fit_target(input, o);
+  REQUIRE(out.quality);
+  CHECK(*out.quality >= 80);
+  CHECK(out.bytes.size() <= input.size() / 4);
+  o.target.allow_resize = false;
+  try {
+    fit_target(input, o);
+    FAIL("expected target_unreachable");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::TargetUnreachable);
+    CHECK(std::string(e.what()).find(" at quality 80, 900x506") != std::string::npos);
+  }
 }
