@@ -113,7 +113,10 @@ std::string format_outcome(const std::string& path, const Outcome& o, bool verbo
       line = fmt::format("{}: {} -> {} bytes ({:+.1f}%), {}", path, o.bytes_in, o.bytes_out,
                          -percent_saved(o.bytes_in, o.bytes_out), o.coding);
       if (const auto removed = removed_text(o); !removed.empty()) line += ", removed " + removed;
-      if (o.mode == Mode::Reencode) {
+      if (o.mode == Mode::Target && o.quality) {
+        line += fmt::format("; quality {:g}, {}x{}, {} trial encodes", *o.quality, o.width,
+                            o.height, o.trials);
+      } else if (o.mode == Mode::Reencode) {
         line += fmt::format(", {}x{}, quality {:g}", o.width, o.height, o.quality.value_or(0));
         if (o.ssim) line += fmt::format(", SSIM {:.4f}", *o.ssim);
       } else {
@@ -136,7 +139,8 @@ std::string format_outcome(const std::string& path, const Outcome& o, bool verbo
   } else if (o.status != FileStatus::Skipped) {
     for (const auto& note : o.notes)
       if (note.rfind("arithmetic", 0) == 0 || note.rfind("orientation", 0) == 0 ||
-          note.rfind("not re-encoded", 0) == 0 || note.rfind("re-encoding gave", 0) == 0)
+          note.rfind("not re-encoded", 0) == 0 || note.rfind("re-encoding gave", 0) == 0 ||
+          note.rfind("visual target", 0) == 0 || note.rfind("downscaled", 0) == 0)
         line += "; " + note;
   }
   return line;
@@ -203,7 +207,7 @@ nlohmann::json file_json(const FileReport& r) {
     j["reason"] = r.error_code ? error_code_name(*r.error_code) : "internal";
     j["message"] = r.error;
     for (const char* field : {"bytes_in", "bytes_out", "mode", "coding", "quality", "width",
-                              "height", "pixels_identical", "ssim"})
+                              "height", "pixels_identical", "ssim", "trials"})
       j[field] = nullptr;
     j["metadata_removed"] = removed;
     return j;
@@ -220,6 +224,7 @@ nlohmann::json file_json(const FileReport& r) {
   j["height"] = o.height;
   j["pixels_identical"] = o.pixels_identical;
   j["ssim"] = o.ssim ? nlohmann::json(*o.ssim) : nlohmann::json(nullptr);
+  j["trials"] = o.trials;  // trial encodes of a target-size search (0 otherwise)
   for (std::size_t k = 0; k < kMetaKindCount; ++k)
     removed[std::string(meta_kind_name(static_cast<MetaKind>(k)))] = o.metadata_removed[k];
   j["metadata_removed"] = removed;

@@ -375,8 +375,6 @@ Outcome fit_target(ByteView input, const Options& options) {
   out.trials = trials;
   out.encodes = trials;
   out.bytes_out = out.bytes.size();
-  out.notes.push_back(fmt::format("target: quality {:g}, {}x{}, {} trial encodes",
-                                  out.quality.value_or(0), out.width, out.height, trials));
   return out;
 }
 

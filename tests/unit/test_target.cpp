@@ -77,7 +77,7 @@ const char* kGridSamples[] = {
 
 }  // namespace
 
-TEST_CASE("target: every output fits, for a grid of targets", "[target]") {
+TEST_CASE("target: every output fits - for a grid of targets", "[target]") {
   for (const char* name : kGridSamples) {
     const Bytes input = read_bytes(samples_dir() / name);
     const std::size_t lossless_size = optimize(input, Options{}).bytes.size();
@@ -111,7 +111,7 @@ TEST_CASE("target: every output fits, for a grid of targets", "[target]") {
   }
 }
 
-TEST_CASE("target: kept metadata counts, and a non-sRGB ICC profile survives", "[target]") {
+TEST_CASE("target: kept metadata counts - and a non-sRGB ICC profile survives", "[target]") {
   const Bytes input = read_bytes(samples_dir() / "skimage-rocket-640x427-444-icc.jpg");
   const Outcome o = fit_target(input, with_target(40000));
   REQUIRE(o.status == FileStatus::Optimized);
