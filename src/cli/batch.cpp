@@ -271,6 +271,8 @@ int run_batch(const OptimizeArgs& args, const Options& options) {
   Job job{args, options, mode, !args.dry_run && !args.check, {}, {}};
   const std::size_t count = inputs.size();
   unsigned jobs = args.jobs != 0 ? args.jobs : std::max(1u, std::thread::hardware_concurrency());
+  // Each worker holds one image's input, coefficients and output: cap absurd requests.
+  jobs = std::min(jobs, 256u);
   jobs = static_cast<unsigned>(std::min<std::size_t>(jobs, std::max<std::size_t>(count, 1)));
   // Workers run at most `window` files ahead of the report, so finished results (which hold no
   // image bytes, but do hold reports) stay few and the progress line stays honest.
