@@ -61,11 +61,12 @@ bool is_temp_name(const std::string& name) {
 struct Original {
   Bytes bytes;
   Bytes pixels;
+  Bytes verified;  // the last rewritten content already checked (files are rarely rewritten twice)
 };
 
 // Every file is its original or a JPEG with the original's pixels; other names are temporary
 // files of the recognizable form. Returns how many files were rewritten.
-int check_folder(const fs::path& dir, const std::map<std::string, Original>& originals) {
+int check_folder(const fs::path& dir, std::map<std::string, Original>& originals) {
   int rewritten = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
@@ -79,8 +80,10 @@ int check_folder(const fs::path& dir, const std::map<std::string, Original>& ori
     if (now == it->second.bytes) continue;
     INFO(name << " was rewritten");
     ++rewritten;
+    if (now == it->second.verified) continue;
     REQUIRE_NOTHROW(JpegFile::parse(now));
     CHECK(decode_pixels(now) == it->second.pixels);
+    it->second.verified = now;
   }
   for (const auto& [name, original] : originals)
     CHECK(fs::exists(dir / name));
@@ -112,7 +115,7 @@ TEST_CASE("SIGKILL during an in-place batch leaves every file whole", "[crash]")
     const std::string name = entry.path().filename().string();
     const Bytes bytes = read_bytes(entry.path());
     by_size.emplace_back(bytes.size(), name);
-    originals[name] = {bytes, decode_pixels(bytes)};
+    originals[name] = {bytes, decode_pixels(bytes), {}};
   }
   std::sort(by_size.begin(), by_size.end());
   std::vector<std::string> args = {"--quiet"};
