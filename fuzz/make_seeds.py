@@ -7,6 +7,7 @@ import os
 import struct
 import subprocess
 import tempfile
+import zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "samples")
@@ -140,6 +141,56 @@ def icc_seeds():
     return out
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def png(width, height, colour_type, depth, rows, interlaced=False, extra=b"", compress=True):
+    """A PNG from raw filtered-less rows (bytes per row, filter 0 added here). With `interlaced`,
+    `rows` is a list of passes, each a list of rows."""
+    if interlaced:
+        raw = b"".join(b"\0" + r for p in rows for r in p)
+    else:
+        raw = b"".join(b"\0" + r for r in rows)
+    ihdr = struct.pack(">IIBBBBB", width, height, depth, colour_type, 0, 0, 1 if interlaced else 0)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + extra +
+            png_chunk(b"IDAT", zlib.compress(raw, 9) if compress else raw) + png_chunk(b"IEND", b""))
+
+
+def adam7(width, height, pixel):
+    """Passes of an Adam7 image, `pixel(x, y)` giving the bytes of one pixel."""
+    passes = []
+    for x0, y0, dx, dy in ((0, 0, 8, 8), (4, 0, 8, 8), (0, 4, 4, 8), (2, 0, 4, 4), (0, 2, 2, 4),
+                           (1, 0, 2, 2), (0, 1, 1, 2)):
+        rows = [b"".join(pixel(x, y) for x in range(x0, width, dx)) for y in range(y0, height, dy)]
+        passes.append([r for r in rows if r])
+    return passes
+
+
+def png_seeds():
+    w, h = 19, 13
+    px = lambda x, y: bytes([(x * 13) & 255, (y * 19) & 255, ((x + y) * 7) & 255])
+    out = {}
+    out["rgb8.png"] = png(w, h, 2, 8, [b"".join(px(x, y) for x in range(w)) for y in range(h)])
+    out["rgba8.png"] = png(w, h, 6, 8, [b"".join(px(x, y) + bytes([x * 12]) for x in range(w))
+                                        for y in range(h)])
+    out["gray8.png"] = png(w, h, 0, 8, [bytes((x * y) & 255 for x in range(w)) for y in range(h)])
+    out["gray-alpha8.png"] = png(w, h, 4, 8, [bytes(v for x in range(w) for v in (x * 9, y * 17))
+                                              for y in range(h)])
+    out["rgb16.png"] = png(w, h, 2, 16, [b"".join(px(x, y) * 2 for x in range(w)) for y in range(h)])
+    out["gray1.png"] = png(16, 4, 0, 1, [bytes([0xA5, 0x3C]) for _ in range(4)])
+    plte = png_chunk(b"PLTE", bytes(range(24))) + png_chunk(b"tRNS", bytes([0, 128, 255]))
+    out["palette-trns.png"] = png(8, 4, 3, 8, [bytes((x + y) % 8 for x in range(8)) for y in range(4)],
+                                  extra=plte)
+    out["interlaced-rgb8.png"] = png(w, h, 2, 8, adam7(w, h, px), interlaced=True)
+    srgb = png_chunk(b"gAMA", struct.pack(">I", 45455)) + png_chunk(b"sRGB", b"\0")
+    out["gamma-srgb.png"] = png(4, 4, 2, 8, [px(0, y) * 4 for y in range(4)], extra=srgb)
+    # Over the dimension limits, and an IDAT that inflates to 4 MB: for the limit checks.
+    out["huge-dimensions.png"] = png(100000, 100000, 0, 8, [b"\0"])
+    out["inflates-to-4mb.png"] = png(2000, 2000, 0, 8, [bytes(2000)] * 2000)
+    return out
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         jpegs = small_jpegs(tmp)
@@ -150,6 +201,9 @@ def main():
             write("exif", name, data)
     for name, data in icc_seeds().items():
         write("icc", name, data)
+    if os.path.exists(os.path.join(ROOT, "fuzz", "fuzz_png.cpp")):
+        for name, data in png_seeds().items():
+            write("png", name, data)
 
 
 if __name__ == "__main__":

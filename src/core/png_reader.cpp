@@ -9,6 +9,7 @@
 #include <csetjmp>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 #include <vector>
 
 #include <fmt/format.h>
@@ -249,6 +250,12 @@ Image read(ByteView data, const Limits& limits, std::array<std::uint8_t, 3> back
   png_uint_32 profile_size = 0;
   if (png_get_iCCP(png, info, &name, &compression, &profile, &profile_size) != 0)
     image.icc.assign(profile, profile + profile_size);
+  else if (raw.has_iccp &&
+           std::string_view(reader.first_warning()).find("exceeds application limits") !=
+               std::string_view::npos)  // over png_set_chunk_malloc_max
+    throw Error(ErrorCode::MetadataLimit,
+                fmt::format("PNG iCCP profile over the metadata limit of {} bytes",
+                            limits.max_metadata_bytes));
   else if (raw.has_iccp)  // libpng refused it; dropping it would shift the colours silently
     throw Error(ErrorCode::CorruptMetadata,
                 fmt::format("PNG iCCP profile unreadable: {}", reader.first_warning()));

@@ -209,4 +209,27 @@ TEST_CASE("an in-place run on a full disk reports io and keeps the original", "[
   CHECK(names == std::set<std::string>{"photo.jpg"});
 }
 
+TEST_CASE("--dest never writes through a symlink planted at an output path", "[crash][dest]") {
+  TempDir dir;
+  fs::create_directories(dir / "in");
+  fs::create_directories(dir / "out");
+  write_bytes(dir / "in" / "a.jpg", make_jpeg({.width = 64, .height = 64}));
+  const Bytes outside = {'k', 'e', 'e', 'p'};
+  write_bytes(dir / "outside.jpg", outside);
+  fs::create_symlink(dir / "outside.jpg", dir / "out" / "a.jpg");
+  const CommandResult refused =
+      run_jpegopt({"--quiet", (dir / "in" / "a.jpg").string(), "-d", (dir / "out").string()});
+  CHECK(refused.exit_code == 1);
+  CHECK(read_bytes(dir / "outside.jpg") == outside);
+  CHECK(fs::is_symlink(dir / "out" / "a.jpg"));
+  // With --overwrite the link itself is replaced by the result; its target stays untouched.
+  const CommandResult replaced = run_jpegopt(
+      {"--quiet", "--overwrite", (dir / "in" / "a.jpg").string(), "-d", (dir / "out").string()});
+  CHECK(replaced.exit_code == 0);
+  CHECK(read_bytes(dir / "outside.jpg") == outside);
+  CHECK_FALSE(fs::is_symlink(dir / "out" / "a.jpg"));
+  CHECK(decode_pixels(read_bytes(dir / "out" / "a.jpg")) ==
+        decode_pixels(read_bytes(dir / "in" / "a.jpg")));
+}
+
 #endif

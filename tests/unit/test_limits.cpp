@@ -3,9 +3,12 @@
 // `unsupported`, not corrupt.
 #include <catch2/catch.hpp>
 
+#include <zlib.h>
+
 #include <string>
 
 #include "core/jpeg_file.hpp"
+#include "core/png_reader.hpp"
 #include "jpegopt/error.hpp"
 #include "jpegopt/limits.hpp"
 #include "jpegopt/optimize.hpp"
@@ -44,7 +47,89 @@ Bytes icc_chunk(std::size_t profile_bytes) {
   return payload;
 }
 
+void put32(Bytes& out, std::uint32_t v) {
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<std::uint8_t>(v >> shift));
+}
+
+void png_chunk(Bytes& out, const char* type, const Bytes& data) {
+  put32(out, static_cast<std::uint32_t>(data.size()));
+  Bytes body(type, type + 4);
+  body.insert(body.end(), data.begin(), data.end());
+  out.insert(out.end(), body.begin(), body.end());
+  put32(out, static_cast<std::uint32_t>(crc32(0, body.data(), static_cast<uInt>(body.size()))));
+}
+
+Bytes deflate(const Bytes& raw) {
+  uLongf size = compressBound(static_cast<uLong>(raw.size()));
+  Bytes out(size);
+  REQUIRE(compress(out.data(), &size, raw.data(), static_cast<uLong>(raw.size())) == Z_OK);
+  out.resize(size);
+  return out;
+}
+
+// An 8-bit grey PNG of width x height whose IDAT holds `rows` zero rows (fewer than height when
+// the file only needs a valid header), with an optional iCCP chunk of `icc_bytes` zero bytes.
+Bytes grey_png(std::uint32_t width, std::uint32_t height, std::uint32_t rows,
+               std::size_t icc_bytes = 0) {
+  Bytes png = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
+  Bytes ihdr;
+  put32(ihdr, width);
+  put32(ihdr, height);
+  ihdr.insert(ihdr.end(), {8, 0, 0, 0, 0});
+  png_chunk(png, "IHDR", ihdr);
+  if (icc_bytes > 0) {
+    Bytes iccp = {'x', 0, 0};    // name "x", NUL, compression method 0
+    Bytes header(icc_bytes, 0);  // zeros but for the profile size field libpng checks first
+    for (int i = 0; i < 4; ++i)
+      header[i] = static_cast<std::uint8_t>(icc_bytes >> (24 - 8 * i));
+    const Bytes profile = deflate(header);
+    iccp.insert(iccp.end(), profile.begin(), profile.end());
+    png_chunk(png, "iCCP", iccp);
+  }
+  png_chunk(png, "IDAT", deflate(Bytes(static_cast<std::size_t>(rows) * (width + 1), 0)));
+  png_chunk(png, "IEND", {});
+  return png;
+}
+
+ErrorCode png_error(const Bytes& png, const Limits& limits, std::string& message) {
+  try {
+    png::read(png, limits, {255, 255, 255});
+  } catch (const Error& e) {
+    message = e.what();
+    return e.code();
+  }
+  FAIL("png::read accepted the file");
+  return ErrorCode::Internal;
+}
+
 }  // namespace
+
+TEST_CASE("PNG dimensions and decompressed sizes are limited before allocation", "[limits][png]") {
+  std::string message;
+  SECTION("a 100000x100000 header with one row of data") {
+    CHECK(png_error(grey_png(100'000, 100'000, 1), Limits{}, message) == ErrorCode::TooLarge);
+  }
+  SECTION("an IDAT inflating to 4 MB under a 1 MP limit") {
+    const Bytes bomb = grey_png(2000, 2000, 2000);
+    REQUIRE(bomb.size() < 10'000);
+    Limits limits;
+    limits.max_pixels = 1'000'000;
+    CHECK(png_error(bomb, limits, message) == ErrorCode::TooLarge);
+    limits.max_pixels = 4'000'000;
+    const Image image = png::read(bomb, limits, {255, 255, 255});
+    CHECK(image.width == 2000);
+    CHECK(image.pixels.size() == 4'000'000);
+  }
+  SECTION("an iCCP profile inflating past the metadata limit") {
+    Limits limits;
+    limits.max_metadata_bytes = 100'000;
+    const Bytes png = grey_png(4, 4, 4, 1'000'000);
+    REQUIRE(png.size() < 10'000);
+    CHECK(png_error(png, limits, message) == ErrorCode::MetadataLimit);
+    CHECK(message == "PNG iCCP profile over the metadata limit of 100000 bytes");
+  }
+}
 
 TEST_CASE("limits have safe defaults", "[limits]") {
   const Limits limits;
