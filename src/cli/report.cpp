@@ -1,6 +1,7 @@
 #include "cli/report.hpp"
 
 #include <fmt/format.h>
+#include <cmath>
 
 #include "core/segment_kind.hpp"
 
@@ -201,7 +202,7 @@ nlohmann::json file_json(const FileReport& r) {
     put_name(j, "output", r.output.string());
   j["written"] = r.written;
   j["status"] = status_name(r.status());
-  j["elapsed_ms"] = r.elapsed_ms;
+  j["elapsed_ms"] = std::round(r.elapsed_ms * 10) / 10;  // 0.1 ms: finer is noise
   nlohmann::json removed = nlohmann::json::object();
   if (!r.outcome) {
     j["reason"] = r.error_code ? error_code_name(*r.error_code) : "internal";

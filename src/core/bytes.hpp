@@ -22,7 +22,9 @@ inline void append_be16(Bytes& out, unsigned v) {
   out.push_back(static_cast<std::uint8_t>(v >> 8));
   out.push_back(static_cast<std::uint8_t>(v));
 }
-inline void append(Bytes& out, ByteView data) { out.insert(out.end(), data.begin(), data.end()); }
+inline void append(Bytes& out, ByteView data) {
+  out.insert(out.end(), data.begin(), data.end());
+}
 
 // True when `data` starts with the bytes of `prefix` (which may contain NULs).
 template <std::size_t N>

@@ -117,6 +117,7 @@ class Reader {
 // warning; we must notice when that happens to a colour profile).
 struct RawChunks {
   bool has_iccp = false;
+  bool iccp_crc_ok = false;  // a damaged chunk may claim any profile size: that is corruption
   bool has_exif = false;
   ByteView exif;  // the first eXIf chunk with a correct CRC
 };
@@ -129,11 +130,15 @@ RawChunks walk_chunks(ByteView data) {
     if (length > data.size() - pos - 12) break;
     const std::uint8_t* type = data.data() + pos + 4;
     if (std::memcmp(type, "IEND", 4) == 0) break;
-    if (std::memcmp(type, "iCCP", 4) == 0) found.has_iccp = true;
+    const bool crc_ok = crc32(crc32(0L, Z_NULL, 0), type, static_cast<uInt>(length) + 4) ==
+                        load_be32(type + 4 + length);
+    if (std::memcmp(type, "iCCP", 4) == 0 && !found.has_iccp) {
+      found.has_iccp = true;
+      found.iccp_crc_ok = crc_ok;
+    }
     if (std::memcmp(type, "eXIf", 4) == 0 && !found.has_exif) {
       found.has_exif = true;
-      const auto crc = crc32(crc32(0L, Z_NULL, 0), type, static_cast<uInt>(length) + 4);
-      if (crc == load_be32(type + 4 + length)) found.exif = data.subspan(pos + 8, length);
+      if (crc_ok) found.exif = data.subspan(pos + 8, length);
     }
     pos += std::size_t{length} + 12;
   }
@@ -250,7 +255,7 @@ Image read(ByteView data, const Limits& limits, std::array<std::uint8_t, 3> back
   png_uint_32 profile_size = 0;
   if (png_get_iCCP(png, info, &name, &compression, &profile, &profile_size) != 0)
     image.icc.assign(profile, profile + profile_size);
-  else if (raw.has_iccp &&
+  else if (raw.has_iccp && raw.iccp_crc_ok &&
            std::string_view(reader.first_warning()).find("exceeds application limits") !=
                std::string_view::npos)  // over png_set_chunk_malloc_max
     throw Error(ErrorCode::MetadataLimit,

@@ -252,10 +252,10 @@ TEST_CASE("cli: --json: one object per file in order and a summary - every docum
   const auto objects = json_lines(r.out);
   REQUIRE(objects.size() == 6);
   const std::vector<std::string> file_fields = {
-      "schema_version", "type",    "path",     "output",           "written", "status",
-      "reason",         "message", "bytes_in", "bytes_out",        "mode",    "coding",
-      "quality",        "width",   "height",   "pixels_identical", "ssim",    "metadata_removed",
-      "elapsed_ms"};
+      "schema_version",   "type",      "path",     "output",           "written", "status",
+      "reason",           "message",   "bytes_in", "bytes_out",        "mode",    "coding",
+      "quality",          "width",     "height",   "pixels_identical", "ssim",    "trials",
+      "metadata_removed", "elapsed_ms"};
   for (std::size_t i = 0; i < 5; ++i) {
     INFO(objects[i].dump());
     CHECK(objects[i].size() == file_fields.size());

@@ -95,7 +95,8 @@ TEST_CASE("cli target: an unreachable target writes nothing and names the minimu
   CHECK(fs::file_size(other) <= 9000);
 }
 
-TEST_CASE("cli target: in place - to -o and to standard output - every file fits", "[cli][target]") {
+TEST_CASE("cli target: in place - to -o and to standard output - every file fits",
+          "[cli][target]") {
   TempDir tmp;
   const auto file = tmp / "rocket.jpg";
   fs::copy_file(samples_dir() / "skimage-rocket-640x427-444-icc.jpg", file);

@@ -209,7 +209,7 @@ TEST_CASE("an in-place run on a full disk reports io and keeps the original", "[
   CHECK(names == std::set<std::string>{"photo.jpg"});
 }
 
-TEST_CASE("--dest never writes through a symlink planted at an output path", "[crash][dest]") {
+TEST_CASE("cli: --dest never writes through a symlink planted at an output path", "[crash][dest]") {
   TempDir dir;
   fs::create_directories(dir / "in");
   fs::create_directories(dir / "out");
