@@ -280,15 +280,12 @@ TEST_CASE("scan cost estimates match real encodes", "[scan_cost]") {
   WARN(table + total);
 }
 
-TEST_CASE("scan cost estimation is much cheaper than an encode", "[scan_cost]") {
+// Speed lives in bench/ (timed tests are noise on shared machines); this checks that the batched
+// pass, which shares one walk over the coefficients, counts exactly what single scans count.
+TEST_CASE("scan cost: a batch of scans costs the same as each scan alone", "[scan_cost]") {
   const auto path = test::samples_dir() / "mate-wood-2560x1920-422-exif-stdhuff.jpg";
   lossless::Source src(test::read_bytes(path), Limits{});
-  using clock = std::chrono::steady_clock;
-  auto ms = [](clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); };
-
-  const auto t0 = clock::now();
   const scan_cost::Estimator est(src);
-  const auto t1 = clock::now();
   // ~30 scans: luma first scans at 8 splits x 3 point transforms, their refinements, DC.
   std::vector<Scan> scans;
   for (int al : {0, 1, 2})
@@ -298,30 +295,10 @@ TEST_CASE("scan cost estimation is much cheaper than an encode", "[scan_cost]") 
   scans.push_back({{0}, 1, 63, 2, 1});
   scans.push_back({{0}, 1, 63, 1, 0});
   scans.push_back({{0, 1, 2}, 0, 0, 0, 0});
-  const auto t2 = clock::now();
   const auto batch = est.scan_bytes(scans);
-  const auto t3 = clock::now();
-  std::size_t one_by_one = 0;
-  for (const Scan& s : scans)
-    one_by_one += est.scan_bytes(s);
-  const auto t4 = clock::now();
+  REQUIRE(batch.size() == scans.size());
+  for (std::size_t i = 0; i < scans.size(); ++i)
+    CHECK(batch[i] == est.scan_bytes(scans[i]));
   const auto rough = est.scan_bytes(scans, scan_cost::Stuffing::Estimate);
-  const auto t4b = clock::now();
   CHECK(rough.size() == scans.size());
-  const Bytes out = lossless::encode(src, lossless::simple_script(src), false);
-  const auto t5 = clock::now();
-
-  std::size_t batch_sum = 0;
-  for (std::size_t b : batch)
-    batch_sum += b;
-  CHECK(batch_sum == one_by_one);
-  CHECK(!out.empty());
-  char text[400];
-  std::snprintf(text, sizeof text,
-                "%s: estimator setup %.1f ms; %zu scans batched %.1f ms (Stuffing::Estimate "
-                "%.1f ms), one by one %.1f ms; one lossless::encode (%zu-scan simple script) "
-                "%.1f ms",
-                path.filename().string().c_str(), ms(t1 - t0), scans.size(), ms(t3 - t2),
-                ms(t4b - t4), ms(t4 - t3), lossless::simple_script(src).size(), ms(t5 - t4b));
-  WARN(text);
 }
