@@ -86,7 +86,7 @@ struct ResizeOptions {
   bool any() const { return max_width > 0 || max_height > 0 || scale_percent > 0; }
 };
 
-// Re-encoding at a quality (-q). Unset quality: the lossless path (unless the input is PNG or a
+// Re-encoding at a quality (-q). Unset quality: the lossless path (a PNG then fails unless a
 // target asks for re-encoding).
 struct ReencodeOptions {
   std::optional<double> quality;  // IJG scale 1..100; fractional values scale tables continuously

@@ -3,6 +3,7 @@
 #include <array>
 
 #include "core/target.hpp"
+#include "jpegopt/error.hpp"
 #include "jpegopt/optimize.hpp"
 
 #include "core/reencode.hpp"
@@ -19,7 +20,11 @@ bool is_png(std::span<const std::uint8_t> input) {
 Outcome process(std::span<const std::uint8_t> input, const Options& options) {
   if (options.target.any()) return fit_target(input, options);
   const auto& r = options.reencode;
-  if (r.quality || r.resize.any() || r.to_srgb || is_png(input)) return reencode(input, options);
+  if (r.quality || r.resize.any() || r.to_srgb) return reencode(input, options);
+  // The default job is lossless: turning a PNG into a JPEG loses detail, so the user asks for it.
+  if (is_png(input))
+    throw Error(ErrorCode::InvalidArgument,
+                "PNG input: add -q N (e.g. -q 90) or -S SIZE to convert it to JPEG");
   return optimize(input, options);
 }
 

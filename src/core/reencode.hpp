@@ -15,7 +15,7 @@
 
 namespace jpegopt {
 
-// Quality of a PNG conversion when no -q is given: high enough that photographs show no visible
+// Quality of a PNG conversion asked for by a resize or --to-srgb without -q: high enough that photographs show no visible
 // loss (butteraugli around 1.5 on the corpus), still several times smaller than the PNG.
 inline constexpr double kDefaultPngQuality = 90;
 

@@ -104,3 +104,16 @@ TEST_CASE("cli: re-encode keeps orientation and a wide-gamut profile - drops GPS
   CHECK(exiftool("-ImageHeight", out) == "200\n");
   CHECK(exiftool("-YCbCrSubSampling -n", out) == "1 1\n");  // the input's 4:4:4
 }
+
+TEST_CASE("cli: a PNG without -q or -S fails and is left as it is", "[cli][reencode]") {
+  TempDir tmp;
+  const auto png = tmp / "logo.png";
+  fs::copy_file(samples_dir() / "skimage-logo-500x500-rgba.png", png);
+  const auto before = read_bytes(png);
+  const auto r = run_jpegopt({png.string()});
+  CHECK(r.exit_code == 1);
+  CHECK(r.err == "jpegopt: " + png.string() +
+                     ": PNG input: add -q N (e.g. -q 90) or -S SIZE to convert it to JPEG\n");
+  CHECK(read_bytes(png) == before);
+  CHECK_FALSE(fs::exists(tmp / "logo.jpg"));
+}

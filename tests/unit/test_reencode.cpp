@@ -351,7 +351,9 @@ TEST_CASE("reencode: PNG input gives valid JPEGs with the expected size and colo
   for (const auto& c : cases) {
     INFO(c.name);
     const Bytes png = make_png(c.spec);
-    const Outcome o = process(png, Options{});
+    Options options;
+    options.reencode.resize.max_width = 1000;  // re-encode without -q: no upscale, so a no-op
+    const Outcome o = process(png, options);
     REQUIRE(o.mode == Mode::Reencode);
     REQUIRE(o.status == FileStatus::Optimized);
     CHECK(o.quality == kDefaultPngQuality);
