@@ -1,6 +1,7 @@
 // bench/reencode.sh's encoder driver: encodes a binary PPM/PGM with jpegopt's coefficient-domain
 // encoder, so the encoder can be measured apart from the decoders.
 // Usage: jpegopt_encode_bench IN.ppm OUT.jpg QUALITY [plain|best] [444|422|420|440] [LAMBDA]
+// (environment overrides for experiments: see main()).
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -50,11 +51,23 @@ int main(int argc, char** argv) {
     const std::string sub = argc > 5 ? argv[5] : "420";
     encoder::Tuning tuning = mode == "plain" ? encoder::Tuning::plain() : encoder::Tuning::best();
     if (argc > 6) tuning.lambda = static_cast<float>(std::atof(argv[6]));
+    // Experiments: ENC_TRELLIS=0|1, ENC_LAMBDA, ENC_TABLES=ijg|perceptual, ENC_PPD,
+    // ENC_CHROMA_SCALE and ENC_CHROMA_REFINE override the mode's settings.
+    auto env = [](const char* name) -> const char* { return std::getenv(name); };
+    if (const char* v = env("ENC_TRELLIS")) tuning.trellis = std::atoi(v) != 0;
+    if (const char* v = env("ENC_LAMBDA")) tuning.lambda = static_cast<float>(std::atof(v));
+    if (const char* v = env("ENC_TABLES"))
+      tuning.tables =
+          std::string(v) == "ijg" ? encoder::TableDesign::Ijg : encoder::TableDesign::Perceptual;
+    if (const char* v = env("ENC_PPD")) tuning.pixels_per_degree = std::atof(v);
+    if (const char* v = env("ENC_CHROMA_SCALE")) tuning.chroma_scale = std::atof(v);
     const Subsampling s = sub == "444"   ? Subsampling::S444
                           : sub == "422" ? Subsampling::S422
                           : sub == "440" ? Subsampling::S440
                                          : Subsampling::S420;
-    const Bytes jpeg = encoder::encode(encoder::prepare(img, s), quality, tuning);
+    const int refinements = env("ENC_CHROMA_REFINE") ? std::atoi(env("ENC_CHROMA_REFINE"))
+                                                     : encoder::kChromaRefinements;
+    const Bytes jpeg = encoder::encode(encoder::prepare(img, s, refinements), quality, tuning);
     std::ofstream out(argv[2], std::ios::binary);
     out.write(reinterpret_cast<const char*>(jpeg.data()),
               static_cast<std::streamsize>(jpeg.size()));

@@ -1,116 +1,113 @@
 #!/usr/bin/env bash
-# Rate-distortion benchmark of jpegopt's encoder against libjpeg-turbo's
-# `cjpeg -quality Q -optimize -progressive`, on the PNGs of ../shared/corpus/png (plus, with
-# PHOTOS=N, the first N photos of ../shared/corpus/photos downscaled to 1600 px).
+# The encoder's development benchmark: rate-distortion of jpegopt's coefficient-domain encoder
+# against libjpeg-turbo's `cjpeg -quality Q -optimize -progressive`.
 #
-# jpegopt's side: the encoder (build/release/jpegopt_encode_bench, TUNING=best|plain) followed by
-# the lossless back end (`jpegopt --strip all`), i.e. what `jpegopt -q Q` does to a PNG.
-# Quality: butteraugli (Debian's, lower is better) and, when `jpegopt compare` works, SSIM.
+# It uses what bench/run's re-encode table uses (bench/bench.py): the same sources (the PNGs of
+# ../shared/corpus/png and photos of ../shared/corpus/photos with a side of 2000 px or more,
+# evenly spaced by name, made upright and fitted in 1600x1600 by the same ImageMagick command),
+# the same scores (`butteraugli REF.png OUT` and bench/ssim.py's SSIM) and the same BD-rate
+# (bench/bdrate.py: cubic fits, quality -butteraugli or SSIM in dB). The difference: jpegopt's
+# side is the encoder library at a fixed subsampling (build/release/jpegopt_encode_bench with
+# TUNING=best|plain and its ENC_* overrides), followed by the lossless back end
+# (`jpegopt --strip all`), so encoder settings can be compared without changing the CLI. bench/run
+# measures the shipped `jpegopt --quality Q` itself (subsampling chosen by content).
 #
-# Output (stdout), a TSV: one row per image, encoder and quality:
-#   image  encoder  quality  bytes  butteraugli  ssim  encode_ms
-# then "#"-prefixed summary lines: per image and overall, the BD-rate of jpegopt against cjpeg at
-# equal butteraugli (negative = fewer bytes), and the encode-time ratio.
-# Usage: bench/reencode.sh [QUALITIES...]   (default 40 50 60 70 80 90 95)
+# Usage: [PHOTOS=N] [PNGS=N] [TUNING=best|plain] [SUBSAMPLING=420|444|422|440] [JOBS=N]
+#        bench/reencode.sh [QUALITIES...]
+#   PHOTOS (default 8, as bench/run), PNGS (default: all), QUALITIES (default 40 45 ... 95).
+#   JOBS: butteraugli scorings at a time (default 1); encodes always run one at a time.
+# Output (stdout): a TSV, one row per image, encoder and quality
+#   image  encoder  quality  bytes  butteraugli  ssim  cpu_s
+# then "#" lines: per image the BD-rate of jpegopt against cjpeg on butteraugli and on SSIM and
+# the CPU-time ratio, and overall the median BD-rates and the ratio of the CPU-time sums.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-$here/build/release}
-corpus=${JPEGOPT_CORPUS:-$here/../shared/corpus}
-tuning=${TUNING:-best}
-lambda=${LAMBDA:-}
-photos=${PHOTOS:-0}
-qualities=("$@")
-[ ${#qualities[@]} -gt 0 ] || qualities=(40 50 60 70 80 90 95)
-for tool in cjpeg butteraugli convert python3; do
+for tool in cjpeg butteraugli /usr/bin/convert /usr/bin/python3; do
   command -v "$tool" >/dev/null || { echo "bench/reencode.sh: $tool is needed" >&2; exit 2; }
 done
 cmake --build "$build" --target jpegopt jpegopt_encode_bench >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-sources=()
-for f in "$corpus"/png/*.png; do sources+=("$f"); done
-if [ "$photos" -gt 0 ]; then
-  i=0
-  for f in "$corpus"/photos/*.jpg; do
-    [ $i -lt "$photos" ] || break
-    i=$((i + 1))
-    out="$work/photo-$(basename "${f%.jpg}").png"
-    convert "$f" -auto-orient -resize '1600x1600>' -strip "$out"
-    sources+=("$out")
-  done
-fi
+exec /usr/bin/python3 - "$here" "$build" "$work" "$@" <<'PY'
+import concurrent.futures, math, os, statistics, sys
+from pathlib import Path
+sys.path.insert(0, str(Path(sys.argv[1]) / "bench"))
+import bench  # noqa: E402  (bench/bench.py: sources, timing, butteraugli)
+from bdrate import bd_rate, ssim_db  # noqa: E402
+from ssim import ssim_files  # noqa: E402
 
-ms() { local t=${EPOCHREALTIME/./}; echo $((t / 1000)); }
-ssim_of() {  # SSIM from `jpegopt compare`, NA when it is not available
-  "$build/jpegopt" compare "$1" "$2" 2>/dev/null | sed -n 's/.*SSIM[^0-9]*\([0-9.]*\).*/\1/p' |
-    head -1 | grep . || echo NA
-}
+build, work = Path(sys.argv[2]), Path(sys.argv[3])
+qualities = [int(q) for q in sys.argv[4:]] or list(range(40, 96, 5))
+tuning = os.environ.get("TUNING", "best")
+sub = os.environ.get("SUBSAMPLING", "420")
+corpus = bench.corpus_dir()
 
-tsv="$work/points.tsv"
-printf 'image\tencoder\tquality\tbytes\tbutteraugli\tssim\tencode_ms\n' | tee "$tsv"
-for src in "${sources[@]}"; do
-  name=$(basename "${src%.png}")
-  # Both encoders get the same 8-bit pixels (alpha flattened on white); butteraugli compares
-  # against the same pixels as a plain 8-bit RGB PNG.
-  convert "$src" -background white -flatten -strip -depth 8 "$work/in.ppm"
-  convert "$work/in.ppm" -define png:color-type=2 "$work/in.png"
-  for q in "${qualities[@]}"; do
-    t0=$(ms)
-    cjpeg -quality "$q" -optimize -progressive "$work/in.ppm" >"$work/ref.jpg"
-    t1=$(ms)
-    "$build/jpegopt_encode_bench" "$work/in.ppm" "$work/bare.jpg" "$q" "$tuning" 420 $lambda
-    "$build/jpegopt" --quiet --strip all -o "$work/ours.jpg" "$work/bare.jpg" ||
-      cp "$work/bare.jpg" "$work/ours.jpg"
-    [ -s "$work/ours.jpg" ] || cp "$work/bare.jpg" "$work/ours.jpg"
-    t2=$(ms)
-    for enc in cjpeg jpegopt; do
-      f="$work/ref.jpg"; t=$((t1 - t0))
-      [ $enc = jpegopt ] && { f="$work/ours.jpg"; t=$((t2 - t1)); }
-      ba=$(butteraugli "$work/in.png" "$f" | head -1)
-      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$enc" "$q" "$(stat -c %s "$f")" "$ba" \
-        "$(ssim_of "$work/in.png" "$f")" "$t" | tee -a "$tsv"
-    done
-    rm -f "$work/ours.jpg"
-  done
-done
+sources = []  # (name, png, pnm)
+pngs = sorted((corpus / "png").glob("*.png"))
+pngs = pngs[: int(os.environ["PNGS"])] if "PNGS" in os.environ else pngs
+for p in pngs:
+    png, pnm = bench.make_reference(p, work / p.stem, False)
+    sources.append((p.stem, png, pnm))
+photos = []
+for p in sorted((corpus / "photos").glob("*.jpg")):
+    w, h = bench.image_size(p)
+    if max(w, h) >= 2000:
+        photos.append(p)
+for p in bench.pick_evenly(photos, int(os.environ.get("PHOTOS", bench.RD_PHOTOS))):
+    png, pnm = bench.make_reference(p, work / ("photo-" + p.stem), True)
+    sources.append(("photo-" + p.stem, png, pnm))
 
-python3 - "$tsv" <<'PY'
-import math, sys
-rows = [l.rstrip('\n').split('\t') for l in open(sys.argv[1])][1:]
-pts = {}
-for image, enc, q, size, ba, ssim, t in rows:
-    pts.setdefault(image, {}).setdefault(enc, []).append((float(ba), math.log(float(size)), float(t)))
+encoded = []  # (name, png, encoder, q, path, cpu)
+for name, png, pnm in sources:
+    for q in qualities:
+        ref = work / f"{name}-cjpeg-{q}.jpg"
+        r = bench.run(["cjpeg", "-quality", str(q), "-optimize", "-progressive", "-outfile",
+                       str(ref), str(pnm)])
+        if not r.ok:
+            sys.exit(f"bench/reencode.sh: cjpeg failed on {name}: {r.err}")
+        encoded.append((name, png, "cjpeg", q, ref, r.cpu))
+        bare, ours = work / f"{name}-bare-{q}.jpg", work / f"{name}-jpegopt-{q}.jpg"
+        r1 = bench.run([str(build / "jpegopt_encode_bench"), str(pnm), str(bare), str(q), tuning, sub])
+        if not r1.ok:
+            sys.exit(f"bench/reencode.sh: jpegopt_encode_bench failed on {name}: {r1.err}")
+        r2 = bench.run([str(build / "jpegopt"), "--quiet", "--strip", "all", "-o", str(ours),
+                        str(bare)])
+        if not r2.ok or not ours.exists():  # the back end found nothing smaller
+            ours = bare
+        encoded.append((name, png, "jpegopt", q, ours, r1.cpu + r2.cpu))
 
-def interp(curve, d):
-    # log-bytes at distortion d, piecewise linear along a curve sorted by distortion
-    for (d0, r0), (d1, r1) in zip(curve, curve[1:]):
-        if d0 <= d <= d1:
-            return r0 if d1 == d0 else r0 + (r1 - r0) * (d - d0) / (d1 - d0)
-    return None
+def score(item):
+    name, png, enc, q, path, cpu = item
+    return (name, enc, q, path.stat().st_size, bench.butteraugli(png, path), ssim_files(png, path), cpu)
 
-def bd_rate(ref, test):
-    # average log-bytes difference over the shared butteraugli range (trapezoids on 64 steps)
-    a = sorted((d, r) for d, r, _ in ref)
-    b = sorted((d, r) for d, r, _ in test)
-    lo, hi = max(a[0][0], b[0][0]), min(a[-1][0], b[-1][0])
-    if hi <= lo:
-        return None
-    n, acc = 64, 0.0
-    for i in range(n + 1):
-        d = lo + (hi - lo) * i / n
-        diff = interp(b, d) - interp(a, d)
-        acc += diff * (0.5 if i in (0, n) else 1.0)
-    return math.exp(acc / n) - 1
+with concurrent.futures.ThreadPoolExecutor(int(os.environ.get("JOBS", "1"))) as pool:
+    rows = list(pool.map(score, encoded))
 
-total, count, tref, ttest = 0.0, 0, 0.0, 0.0
-for image, e in sorted(pts.items()):
-    bd = bd_rate(e['cjpeg'], e['jpegopt'])
-    tr = sum(t for *_, t in e['cjpeg']); tt = sum(t for *_, t in e['jpegopt'])
-    tref += tr; ttest += tt
-    print(f"# {image}\tbd_rate\t{'NA' if bd is None else f'{100 * bd:+.1f}%'}\ttime_ratio\t{tt / max(tr, 1):.2f}")
-    if bd is not None:
-        total += math.log1p(bd); count += 1
-if count:
-    print(f"# overall\tbd_rate\t{100 * (math.exp(total / count) - 1):+.1f}%\ttime_ratio\t{ttest / max(tref, 1):.2f}")
+print("image\tencoder\tquality\tbytes\tbutteraugli\tssim\tcpu_s")
+for name, enc, q, size, ba, ss, cpu in rows:
+    print(f"{name}\t{enc}\t{q}\t{size}\t{ba:.4f}\t{ss:.6f}\t{cpu:.3f}")
+
+per = {}
+for name, enc, q, size, ba, ss, cpu in rows:
+    per.setdefault(name, {}).setdefault(enc, []).append((size, ba, ss, cpu))
+bas, sss, cpu_ref, cpu_ours = [], [], 0.0, 0.0
+for name, e in per.items():
+    a, t = e["cjpeg"], e["jpegopt"]
+    ba = bd_rate([p[0] for p in a], [-p[1] for p in a], [p[0] for p in t], [-p[1] for p in t])
+    ss = bd_rate([p[0] for p in a], [ssim_db(p[2]) for p in a], [p[0] for p in t],
+                 [ssim_db(p[2]) for p in t])
+    ca, ct = sum(p[3] for p in a), sum(p[3] for p in t)
+    cpu_ref, cpu_ours = cpu_ref + ca, cpu_ours + ct
+    fmt = lambda v: "NA" if v is None else f"{v:+.1f}%"
+    print(f"# {name}\tbd_rate_butteraugli\t{fmt(ba)}\tbd_rate_ssim\t{fmt(ss)}\t"
+          f"cpu_ratio\t{ct / ca if ca else math.nan:.2f}")
+    if ba is not None:
+        bas.append(ba)
+    if ss is not None:
+        sss.append(ss)
+if bas and sss:
+    print(f"# overall (median of {len(per)} images)\tbd_rate_butteraugli\t{statistics.median(bas):+.1f}%\t"
+          f"bd_rate_ssim\t{statistics.median(sss):+.1f}%\tcpu_ratio\t{cpu_ours / max(cpu_ref, 1e-9):.2f}")
 PY

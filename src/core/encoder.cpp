@@ -103,6 +103,36 @@ Samples downsample(const Samples& full, int hf, int vf, int out_w, int out_h) {
   return out;
 }
 
+// What libjpeg's decoder makes of subsampled samples (h2v1/h1v2/h2v2 "fancy" upsampling): each
+// output sample weighs its nearest input sample 3/4 and the next one on the side the output
+// sample lies 1/4 per subsampled axis (edges replicated). hf, vf are 1 or 2.
+Samples upsample_fancy(const Samples& sub, int hf, int vf, int out_w, int out_h) {
+  Samples out;
+  out.width = out_w;
+  out.height = out_h;
+  out.values.resize(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h));
+  auto taps = [](int pos, int factor, int size, int& near, int& far) {
+    near = std::min(pos / factor, size - 1);
+    far = near;
+    if (factor == 2) far = std::clamp(pos % 2 == 0 ? near - 1 : near + 1, 0, size - 1);
+  };
+  for (int y = 0; y < out_h; ++y) {
+    int ny, fy;
+    taps(y, vf, sub.height, ny, fy);
+    const float wy = vf == 2 ? 0.75f : 1.0f;
+    for (int x = 0; x < out_w; ++x) {
+      int nx, fx;
+      taps(x, hf, sub.width, nx, fx);
+      const float wx = hf == 2 ? 0.75f : 1.0f;
+      const float v = wy * (wx * sub.at(nx, ny) + (1 - wx) * sub.at(fx, ny)) +
+                      (1 - wy) * (wx * sub.at(nx, fy) + (1 - wx) * sub.at(fx, fy));
+      out.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w) +
+                 static_cast<std::size_t>(x)] = v;
+    }
+  }
+  return out;
+}
+
 Plane transform(const Samples& s, int h_samp, int v_samp, int quant_table) {
   Plane p;
   p.h_samp = h_samp;
@@ -293,11 +323,18 @@ double quality_scale(double quality) {
   return ijg_scale(lo) + frac * (ijg_scale(lo + 1) - ijg_scale(lo));
 }
 
-std::array<std::uint16_t, 64> quant_table(int which, double quality) {
+namespace {
+
+// Mannos and Sakrison's (1974) contrast sensitivity function of the luminance channel, f in cycles
+// per degree of visual angle.
+double contrast_sensitivity(double f) {
+  return 2.6 * (0.0192 + 0.114 * f) * std::exp(-std::pow(0.114 * f, 1.1));
+}
+
+std::array<std::uint16_t, 64> scaled(const std::array<double, 64>& base, double quality) {
   const double scale = quality_scale(quality);
-  const auto& base = which == 0 ? kLumaBase : kChromaBase;
   std::array<std::uint16_t, 64> out{};
-  for (int k = 0; k < 64; ++k) {
+  for (std::size_t k = 0; k < 64; ++k) {
     // jpeg_add_quant_table(): (base * scale + 50) / 100, clamped to 1..255 (force_baseline).
     const double v = std::floor((base[k] * scale + 50.0) / 100.0);
     out[k] = static_cast<std::uint16_t>(std::clamp(v, 1.0, 255.0));
@@ -305,7 +342,49 @@ std::array<std::uint16_t, 64> quant_table(int which, double quality) {
   return out;
 }
 
-Prepared prepare(const Image& image, Subsampling subsampling) {
+}  // namespace
+
+std::array<double, 64> perceptual_luma_base(double pixels_per_degree) {
+  // Below the sensitivity peak (near 8 cycles/degree) the step stays at its minimum, the usual
+  // flattening for image coding: low frequencies carry the picture's structure.
+  double peak_f = 0, peak = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const double f = i * 0.01;
+    if (contrast_sensitivity(f) > peak) {
+      peak = contrast_sensitivity(f);
+      peak_f = f;
+    }
+  }
+  std::array<double, 64> out{};
+  for (int v = 0; v < 8; ++v)
+    for (int u = 0; u < 8; ++u) {
+      // Basis (u, v) has sqrt(u^2 + v^2) / 16 cycles per pixel. The eye is less sensitive to
+      // diagonal orientations (the oblique effect): a higher effective frequency, up to 1/0.7x
+      // at 45 degrees.
+      double f = std::sqrt(u * u + v * v) / 16.0 * pixels_per_degree;
+      f /= 0.15 * std::cos(4 * std::atan2(v, u)) + 0.85;
+      const double s = f <= peak_f ? peak : contrast_sensitivity(f);
+      out[static_cast<std::size_t>(v * 8 + u)] = kLumaBase[0] * peak / s;
+    }
+  return out;
+}
+
+std::array<std::uint16_t, 64> quant_table(int which, double quality) {
+  return quant_table(which, quality, Tuning::plain());
+}
+
+std::array<std::uint16_t, 64> quant_table(int which, double quality, const Tuning& tuning) {
+  if (tuning.tables == TableDesign::Perceptual && which == 0)
+    return scaled(perceptual_luma_base(tuning.pixels_per_degree), quality);
+  const auto& ijg = which == 0 ? kLumaBase : kChromaBase;
+  const double factor = tuning.tables == TableDesign::Perceptual ? tuning.chroma_scale : 1.0;
+  std::array<double, 64> base{};
+  for (std::size_t k = 0; k < 64; ++k)
+    base[k] = ijg[k] * factor;
+  return scaled(base, quality);
+}
+
+Prepared prepare(const Image& image, Subsampling subsampling, int chroma_refinements) {
   if (subsampling == Subsampling::Auto)
     throw Error(ErrorCode::InvalidArgument, "encoder::prepare needs a resolved subsampling");
   if (image.width <= 0 || image.height <= 0 || image.width > 65500 || image.height > 65500)
@@ -353,7 +432,17 @@ Prepared prepare(const Image& image, Subsampling subsampling) {
     const int ch = div_round_up(image.height, f.v);
     out.planes_.push_back(transform(full[0], f.h, f.v, 0));
     for (int c = 1; c < 3; ++c) {
-      const Samples sub = downsample(full[static_cast<std::size_t>(c)], f.h, f.v, cw, ch);
+      const Samples& whole = full[static_cast<std::size_t>(c)];
+      Samples sub = downsample(whole, f.h, f.v, cw, ch);
+      for (int pass = 0; pass < chroma_refinements && (f.h > 1 || f.v > 1); ++pass) {
+        const Samples up = upsample_fancy(sub, f.h, f.v, image.width, image.height);
+        Samples error = whole;
+        for (std::size_t i = 0; i < error.values.size(); ++i)
+          error.values[i] -= up.values[i];
+        const Samples correction = downsample(error, f.h, f.v, cw, ch);
+        for (std::size_t i = 0; i < sub.values.size(); ++i)
+          sub.values[i] = std::clamp(sub.values[i] + correction.values[i], 0.0f, 255.0f);
+      }
       full[static_cast<std::size_t>(c)] = {};
       out.planes_.push_back(transform(sub, 1, 1, 1));
     }
@@ -371,8 +460,8 @@ Bytes encode(const Prepared& prepared, double quality) {
 }
 
 Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
-  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality),
-                                                               quant_table(1, quality)};
+  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
+                                                               quant_table(1, quality, tuning)};
   const auto& planes = prepared.planes();
   const int nc = static_cast<int>(planes.size());
 

@@ -44,7 +44,7 @@ class Prepared {
   const std::vector<Plane>& planes() const { return planes_; }
 
  private:
-  friend Prepared prepare(const Image& image, Subsampling subsampling);
+  friend Prepared prepare(const Image& image, Subsampling subsampling, int chroma_refinements);
   int width_ = 0, height_ = 0;
   PixelFormat format_ = PixelFormat::Rgb;
   Subsampling subsampling_ = Subsampling::S444;
@@ -54,16 +54,36 @@ class Prepared {
 // Prepares `image` (Gray, Rgb or Cmyk). `subsampling` must be resolved (not Auto); it applies to
 // Rgb input only (Gray has one component, Cmyk is written 4:4:4). Throws Error(InvalidArgument)
 // for Auto or an empty image.
-Prepared prepare(const Image& image, Subsampling subsampling);
+//
+// Subsampled chroma is first the box average of the full-resolution samples, then refined
+// `chroma_refinements` times so that what decoders reconstruct (libjpeg's "fancy" triangle
+// upsampling) is closer to the full-resolution chroma: each pass adds the box average of the
+// remaining error.
+inline constexpr int kChromaRefinements = 1;
+Prepared prepare(const Image& image, Subsampling subsampling,
+                 int chroma_refinements = kChromaRefinements);
 
-// How encode() quantizes. `plain` is the reference: round to nearest with the IJG tables. `best()`
-// is what encode() uses by default: the best setting measured by bench/reencode.sh at equal
-// butteraugli (trellis at the lambdas tried so far cost bytes at equal butteraugli, so it is off).
+// Where the quantization tables come from. `Ijg`: the JPEG Annex K.1/K.2 examples, scaled like
+// libjpeg's jpeg_set_quality(). `Perceptual`: a luma table derived from a contrast sensitivity
+// function (perceptual_luma_base()) and the Annex K chroma table, scaled the same way.
+enum class TableDesign { Ijg, Perceptual };
+
+// How encode() quantizes. `plain()` is the reference: round to nearest with the IJG tables.
+// `best()` is what encode() uses by default, chosen with bench/reencode.sh on butteraugli and
+// SSIM against cjpeg (see docs/reencode.md): perceptual tables, no trellis (at every lambda tried
+// it saves bytes at equal SSIM but costs more at equal butteraugli).
 struct Tuning {
   bool trellis = false;  // rate-distortion optimized quantization of AC coefficients
   float lambda = 0.1f;   // trellis: cost of one bit in squared quantizer steps
+  TableDesign tables = TableDesign::Ijg;
+  double pixels_per_degree = 40;  // Perceptual: the viewing distance the luma table assumes
+  double chroma_scale = 0.7;      // Perceptual: the Annex K chroma steps times this
   static Tuning plain() { return {}; }
-  static Tuning best() { return {}; }
+  static Tuning best() {
+    Tuning t;
+    t.tables = TableDesign::Perceptual;
+    return t;
+  }
 };
 
 // Quantizes at `quality` (IJG scale, fractional allowed: tables scale continuously) and writes a
@@ -78,6 +98,15 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning);
 // table; between them the percentage scale is interpolated linearly, so it is continuous and
 // monotone in the quality.
 std::array<std::uint16_t, 64> quant_table(int which, double quality);
+// The table encode() uses with `tuning` (plain(): the one above).
+std::array<std::uint16_t, 64> quant_table(int which, double quality, const Tuning& tuning);
+
+// The unscaled perceptual luma table (natural order), the counterpart of Annex K.1: the step of
+// each DCT basis function is inversely proportional to the eye's contrast sensitivity at its
+// spatial frequency (Mannos and Sakrison's function, with an oblique-effect correction for
+// diagonal frequencies, flattened below the sensitivity peak), seen at `pixels_per_degree`, and
+// the DC step is Annex K's 16, so flat areas get the same step as at the same IJG quality.
+std::array<double, 64> perceptual_luma_base(double pixels_per_degree);
 
 // The percentage applied to the base tables (libjpeg's jpeg_quality_scaling, interpolated).
 double quality_scale(double quality);

@@ -276,7 +276,7 @@ Outcome reencode(ByteView input, const Options& options) {
     const JpegFile out_file = JpegFile::parse(finished.bytes);
     const Image decoded = jpeg_pixels::decode(
         ByteView(out_file.data()).first(out_file.primary_end()), options.limits);
-    o.ssim = metrics::compare(image, decoded).ssim;
+    o.ssim = metrics::ssim_luma(image, decoded);  // compare().ssim without the channel SSIMs
   }
   if (lossless && o.bytes_out >= lossless->bytes_out) {
     lossless->notes.push_back(lossless_wins_note(o.bytes_out, lossless->bytes_out));

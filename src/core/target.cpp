@@ -163,16 +163,23 @@ struct SizeAttempt {
   std::size_t overhead = 0;  // bytes of the final file around the encoded image
 };
 
+// The size search keeps libjpeg's tables and plain chroma averaging: its size model (the bare
+// encode within 3 % of the target) was tuned with them, and the perceptual tables leave more for
+// the lossless back end to take off after the search.
+encoder::Tuning size_tuning() {
+  return encoder::Tuning::plain();
+}
+
 SizeAttempt fit_at_size(const Source& s, const Image& image, std::uint64_t limit,
                         double min_quality, double start_quality) {
   SizeAttempt a;
   a.width = image.width;
   a.height = image.height;
-  const encoder::Prepared prepared = encoder::prepare(image, s.subsampling);
+  const encoder::Prepared prepared = encoder::prepare(image, s.subsampling, 0);
   std::map<double, Bytes> encodes;
   std::optional<std::size_t> overhead;
   const size_search::SizeFunction size_of = [&](double q) {
-    Bytes bare = encoder::encode(prepared, q);
+    Bytes bare = encoder::encode(prepared, q, size_tuning());
     // The metadata around the image does not depend on it: measure it once.
     if (!overhead) overhead = finish(s, bare, a.width, a.height).size() - bare.size();
     const std::size_t size = bare.size() + *overhead;
@@ -236,7 +243,7 @@ SsimPick lowest_quality_for_ssim(const Source& s, const encoder::Prepared& prepa
   std::map<double, double> seen;
   const auto ssim_at = [&](double q) {
     if (auto it = seen.find(q); it != seen.end()) return it->second;
-    const Bytes bare = encoder::encode(prepared, q);
+    const Bytes bare = encoder::encode(prepared, q, size_tuning());
     const double v = metrics::ssim_luma(s.image, jpeg_pixels::decode(bare, limits));
     ++pick.trials;
     seen[q] = v;
@@ -333,12 +340,12 @@ Outcome fit_target(ByteView input, const Options& options) {
     const double hi = fit ? *fit->quality : 100.0;
     const bool full_size = !fit || (fit->width == s.image.width && fit->height == s.image.height);
     if (full_size) {
-      const encoder::Prepared prepared = encoder::prepare(s.image, s.subsampling);
+      const encoder::Prepared prepared = encoder::prepare(s.image, s.subsampling, 0);
       const SsimPick pick = lowest_quality_for_ssim(s, prepared, *target.min_ssim,
                                                     std::min(min_q, hi), hi, options.limits);
       trials += pick.trials;
       if (pick.quality) {
-        const Bytes bare = encoder::encode(prepared, *pick.quality);
+        const Bytes bare = encoder::encode(prepared, *pick.quality, size_tuning());
         ++trials;
         Bytes file = finish(s, bare, s.image.width, s.image.height);
         if (file.size() <= limit) {
@@ -355,7 +362,8 @@ Outcome fit_target(ByteView input, const Options& options) {
       }
       if (!out.quality) {
         // No size limit and not even quality 100 reaches the SSIM: encode at 100.
-        out.bytes = finish(s, encoder::encode(prepared, 100), s.image.width, s.image.height);
+        out.bytes =
+            finish(s, encoder::encode(prepared, 100, size_tuning()), s.image.width, s.image.height);
         ++trials;
         out.quality = 100;
       }

@@ -1,9 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/encoder.hpp"
 #include "core/libjpeg.hpp"
+#include "core/tables.hpp"
 #include "support/synth.hpp"
 
 using namespace jpegopt;
@@ -33,6 +35,13 @@ Image test_image(int width, int height, PixelFormat format = PixelFormat::Rgb) {
     }
   return img;
 }
+
+// kNatural[k]: the natural (row-major) index of the k-th coefficient in zigzag order.
+constexpr std::array<int, 64> kNatural = {
+    0,  1,  8,  16, 9,  2,  3,  10, 17, 24, 32, 25, 18, 11, 4,  5,  12, 19, 26, 33, 40, 48,
+    41, 34, 27, 20, 13, 6,  7,  14, 21, 28, 35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23,
+    30, 37, 44, 51, 58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+};
 
 Image flat_image(int width, int height, std::array<std::uint8_t, 3> rgb) {
   Image img;
@@ -83,6 +92,31 @@ FrameInfo frame_of(const Bytes& jpeg) {
         f.tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)] =
             d->quant_tbl_ptrs[t]->quantval[k];
   return f;
+}
+
+// Decoded pixels as most viewers get them: libjpeg's default "fancy" (triangle) chroma upsampling
+// (test::decode_pixels replicates chroma samples instead).
+Bytes decode_fancy(const Bytes& jpeg) {
+  lj::Decompressor dec(jpeg, {});
+  dec.read_header();
+  jpeg_decompress_struct* d = dec.get();
+  Bytes pixels;
+  dec.run([&] {
+    d->dct_method = JDCT_ISLOW;
+    d->do_fancy_upsampling = TRUE;
+    jpeg_start_decompress(d);
+  });
+  const std::size_t stride =
+      static_cast<std::size_t>(d->output_width) * static_cast<std::size_t>(d->output_components);
+  pixels.resize(stride * d->output_height);
+  dec.run([&] {
+    while (d->output_scanline < d->output_height) {
+      JSAMPROW row = pixels.data() + stride * d->output_scanline;
+      jpeg_read_scanlines(d, &row, 1);
+    }
+    jpeg_finish_decompress(d);
+  });
+  return pixels;
 }
 
 // The reference: libjpeg's own pixel encoder (jpeg_write_scanlines, accurate integer DCT).
@@ -152,7 +186,7 @@ TEST_CASE("encoder tables scale continuously between integer qualities", "[encod
 TEST_CASE("encoder writes the tables of the requested quality and no APPn segment", "[encoder]") {
   const auto prepared = encoder::prepare(test_image(40, 24), Subsampling::S420);
   for (double q : {20.0, 75.0, 90.5}) {
-    const Bytes jpeg = encoder::encode(prepared, q);
+    const Bytes jpeg = encoder::encode(prepared, q, encoder::Tuning::plain());
     const FrameInfo f = frame_of(jpeg);
     CHECK(f.tables[0] == encoder::quant_table(0, q));
     CHECK(f.tables[1] == encoder::quant_table(1, q));
@@ -188,7 +222,9 @@ TEST_CASE("encoder output decodes close to its source", "[encoder]") {
   const Image img = test_image(61, 45);
   SECTION("at quality 90, at least as close as libjpeg's own encoder") {
     for (auto [s, h, v] : {std::tuple{Subsampling::S444, 1, 1}, {Subsampling::S420, 2, 2}}) {
-      const Bytes jpeg = encoder::encode(encoder::prepare(img, s), 90, encoder::Tuning::plain());
+      // Plain box-averaged chroma, as libjpeg downsamples (the refinement trades PSNR for sharper
+      // colour edges).
+      const Bytes jpeg = encoder::encode(encoder::prepare(img, s, 0), 90, encoder::Tuning::plain());
       const double ours = psnr(test::decode_pixels(jpeg), img.pixels);
       const double reference = psnr(test::decode_pixels(libjpeg_encode(img, 90, h, v)), img.pixels);
       INFO("ours " << ours << " dB, libjpeg " << reference << " dB");
@@ -274,4 +310,129 @@ TEST_CASE("trellis quantization makes smaller files at a small cost in PSNR", "[
     zero.lambda = 0;
     CHECK(encoder::encode(prepared, q, zero) == plain);
   }
+}
+
+TEST_CASE("perceptual luma table follows the contrast sensitivity function", "[encoder]") {
+  const auto base = encoder::perceptual_luma_base(encoder::Tuning::best().pixels_per_degree);
+  CHECK(base[0] == 16);  // Annex K's DC step
+  for (int v = 0; v < 8; ++v)
+    for (int u = 0; u < 8; ++u) {
+      const auto at = [&](int x, int y) { return base[static_cast<std::size_t>(y * 8 + x)]; };
+      INFO("u " << u << " v " << v);
+      CHECK(at(u, v) == Approx(at(v, u)));         // no preference between rows and columns
+      CHECK(at(u, v) >= 16);                       // flattened below the sensitivity peak
+      if (u < 7) CHECK(at(u + 1, v) >= at(u, v));  // coarser with frequency
+      if (v < 7) CHECK(at(u, v + 1) >= at(u, v));
+    }
+  // The oblique effect: a diagonal frequency gets a coarser step than an axial one as far from DC.
+  CHECK(base[5 * 8 + 5] > base[7]);
+  // A longer viewing distance (more pixels per degree) makes high frequencies coarser.
+  CHECK(encoder::perceptual_luma_base(60)[63] > encoder::perceptual_luma_base(30)[63]);
+  CHECK(encoder::perceptual_luma_base(60)[0] == 16);
+}
+
+TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encoder]") {
+  const encoder::Tuning best = encoder::Tuning::best();
+  REQUIRE(best.tables == encoder::TableDesign::Perceptual);
+  for (int q = 1; q <= 100; ++q) {
+    const auto luma = encoder::quant_table(0, q, best);
+    const auto chroma = encoder::quant_table(1, q, best);
+    const auto ijg_luma = encoder::quant_table(0, q);
+    INFO("quality " << q);
+    CHECK(luma[0] == ijg_luma[0]);
+    CHECK(chroma[0] ==
+          std::clamp(std::floor((17 * best.chroma_scale * encoder::quality_scale(q) + 50) / 100),
+                     1.0, 255.0));
+    for (std::size_t k = 0; k < 64; ++k) {
+      REQUIRE(luma[k] >= 1);
+      REQUIRE(luma[k] <= 255);
+      if (q < 100) REQUIRE(encoder::quant_table(0, q + 1, best)[k] <= luma[k]);
+    }
+  }
+  using Table = std::array<std::uint16_t, 64>;
+  CHECK(encoder::quant_table(0, 100, best) ==
+        Table{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+              1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
+  // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.7).
+  CHECK(encoder::quant_table(0, 50, best) ==
+        Table{16, 16, 16, 16, 17, 18, 21, 25,  16, 16, 16, 16, 17, 19, 22,  27,
+              16, 16, 17, 18, 20, 22, 26, 31,  16, 16, 18, 21, 25, 29, 33,  39,
+              17, 17, 20, 25, 32, 39, 46, 55,  18, 19, 22, 29, 39, 51, 64,  79,
+              21, 22, 26, 33, 46, 64, 87, 112, 25, 27, 31, 39, 55, 79, 112, 153});
+  CHECK(encoder::quant_table(0, 90, best) ==
+        Table{3, 3,  3,  3,  3, 4, 4, 5, 3, 3,  3,  3,  3, 4, 4, 5, 3,  3,  3,  4, 4, 4,
+              5, 6,  3,  3,  4, 4, 5, 6, 7, 8,  3,  3,  4, 5, 6, 8, 9,  11, 4,  4, 4, 6,
+              8, 10, 13, 16, 4, 4, 5, 7, 9, 13, 17, 22, 5, 5, 6, 8, 11, 16, 22, 31});
+  CHECK(encoder::quant_table(1, 50, best) ==
+        Table{12, 13, 17, 33, 69, 69, 69, 69, 13, 15, 18, 46, 69, 69, 69, 69,
+              17, 18, 39, 69, 69, 69, 69, 69, 33, 46, 69, 69, 69, 69, 69, 69,
+              69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69,
+              69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69});
+}
+
+TEST_CASE("encoder writes the perceptual tables by default and estimates near the quality",
+          "[encoder]") {
+  const auto prepared = encoder::prepare(test_image(48, 32), Subsampling::S420);
+  for (double q : {30.0, 50.0, 75.0, 90.0, 95.0}) {
+    const Bytes jpeg = encoder::encode(prepared, q);
+    const FrameInfo f = frame_of(jpeg);
+    CHECK(f.tables[0] == encoder::quant_table(0, q, encoder::Tuning::best()));
+    CHECK(f.tables[1] == encoder::quant_table(1, q, encoder::Tuning::best()));
+    // The IJG quality estimate of the output (what `info` shows and the re-encode guard uses)
+    // is the requested quality or a little above: re-encoding it at the same quality is refused.
+    tables::QuantTable luma, chroma;
+    chroma.id = 1;
+    for (std::size_t k = 0; k < 64; ++k) {
+      luma.zigzag[k] = f.tables[0][static_cast<std::size_t>(kNatural[k])];
+      chroma.zigzag[k] = f.tables[1][static_cast<std::size_t>(kNatural[k])];
+    }
+    const int estimate = tables::estimate_quality(luma, &chroma).quality;
+    INFO("quality " << q << " estimated " << estimate);
+    CHECK(estimate >= q);
+    CHECK(estimate <= q + 18);
+  }
+}
+
+TEST_CASE("chroma refinement makes fancy-upsampled 4:2:0 colour keep the source's averages",
+          "[encoder]") {
+  // Colour edges that do not line up with the 2x2 chroma grid: where averaging smears most.
+  Image img = test_image(64, 48);
+  for (int y = 0; y < 48; ++y)
+    for (int x = 0; x < 64; ++x) {
+      std::uint8_t* px = img.row(y) + x * 3;
+      const bool warm = (x / 5 + y / 7) % 2 == 0;
+      px[0] = warm ? 170 : 90;
+      px[1] = 120;
+      px[2] = warm ? 80 : 160;
+    }
+  // Squared error of the 2x2 box means of the decoded RGB against the source's: the chroma each
+  // subsampled sample stands for (luma is coded at full resolution either way).
+  auto box_error = [&](const Bytes& jpeg) {
+    const Bytes d = decode_fancy(jpeg);
+    double sum = 0;
+    for (int y = 0; y < 48; y += 2)
+      for (int x = 0; x < 64; x += 2)
+        for (int c = 0; c < 3; ++c) {
+          double diff = 0;
+          for (int dy = 0; dy < 2; ++dy)
+            for (int dx = 0; dx < 2; ++dx) {
+              const std::size_t i =
+                  (static_cast<std::size_t>(y + dy) * 64 + static_cast<std::size_t>(x + dx)) * 3 +
+                  static_cast<std::size_t>(c);
+              diff += static_cast<double>(d[i]) - img.pixels[i];
+            }
+          sum += diff * diff / 16;
+        }
+    return sum;
+  };
+  const double plain = box_error(encoder::encode(encoder::prepare(img, Subsampling::S420, 0), 100));
+  const double refined =
+      box_error(encoder::encode(encoder::prepare(img, Subsampling::S420, 1), 100));
+  INFO("box-mean squared error " << plain << " -> " << refined);
+  CHECK(refined < plain * 0.25);
+  // 4:4:4 has nothing to refine: the result is the same.
+  CHECK(encoder::encode(encoder::prepare(img, Subsampling::S444, 0), 90) ==
+        encoder::encode(encoder::prepare(img, Subsampling::S444, 1), 90));
+  CHECK(encoder::kChromaRefinements == 1);
 }
