@@ -23,6 +23,7 @@ int usage_error(const std::string& message) {
 
 int main(int argc, char** argv) {
   jpegopt::platform::ignore_broken_pipe_signal();
+  jpegopt::platform::keep_freed_memory();
   CLI::App app{
       "jpegopt: make JPEG files smaller without changing a pixel.\n"
       "With no command, optimizes each FILE losslessly in place.",

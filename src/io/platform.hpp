@@ -58,6 +58,9 @@ void set_binary_mode(std::FILE* stream) noexcept;
 // Makes a write to a closed pipe fail with EPIPE instead of killing the process with SIGPIPE.
 // Call once at startup (main) when write_stdout()'s BrokenPipe is to be caught; process-wide.
 void ignore_broken_pipe_signal() noexcept;
+// Tunes the C allocator (glibc) to reuse freed image-sized buffers instead of returning them to
+// the kernel and faulting fresh pages in for the next one. Call once at startup (main).
+void keep_freed_memory() noexcept;
 // Id of this process, used in temporary file names.
 std::uint64_t process_id() noexcept;
 // Whether `pid` is a running process (kill(pid, 0)); Unknown when that cannot be told.
