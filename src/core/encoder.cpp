@@ -35,12 +35,16 @@ constexpr std::array<int, 64> kChromaBase = {
     99, 99, 99, 99, 99, 99, 99, 99,
 };
 
+int div_round_up(long a, long b) {
+  return static_cast<int>((a + b - 1) / b);
+}
+
 // libjpeg's integer jpeg_quality_scaling().
 int ijg_scale(int quality) {
   return quality < 50 ? 5000 / quality : 200 - 2 * quality;
 }
 
-// The 8-point DCT-II basis with the JPEG normalisation: basis[u][x] = C(u)/2 cos((2x+1)uπ/16).
+// The 8-point DCT-II basis with the JPEG normalisation: c[u][x] = C(u)/2 cos((2x+1)uπ/16).
 struct Basis {
   std::array<std::array<double, 8>, 8> c{};
   Basis() {
@@ -51,24 +55,35 @@ struct Basis {
   }
 };
 
-// Forward DCT of one level-shifted 8x8 block (rows then columns, in double).
+// Forward DCT of one level-shifted 8x8 block (rows then columns, in double). Each output is the
+// sum over x (then y) in increasing order, as the textbook loops add them; the loops run over
+// the 8 outputs innermost so the compiler vectorizes them without changing any result.
 void forward_dct(const double (&in)[64], float* out) {
   static const Basis basis;
+  static const auto transposed = [] {
+    std::array<std::array<double, 8>, 8> t{};
+    for (std::size_t u = 0; u < 8; ++u)
+      for (std::size_t x = 0; x < 8; ++x)
+        t[x][u] = basis.c[u][x];
+    return t;
+  }();
   double tmp[64];
-  for (int y = 0; y < 8; ++y)
-    for (int u = 0; u < 8; ++u) {
-      double s = 0;
-      for (int x = 0; x < 8; ++x)
-        s += basis.c[u][x] * in[y * 8 + x];
-      tmp[y * 8 + u] = s;
-    }
-  for (int u = 0; u < 8; ++u)
-    for (int v = 0; v < 8; ++v) {
-      double s = 0;
-      for (int y = 0; y < 8; ++y)
-        s += basis.c[v][y] * tmp[y * 8 + u];
-      out[v * 8 + u] = static_cast<float>(s);
-    }
+  for (std::size_t y = 0; y < 8; ++y) {
+    double acc[8] = {};
+    for (std::size_t x = 0; x < 8; ++x)
+      for (std::size_t u = 0; u < 8; ++u)
+        acc[u] += transposed[x][u] * in[y * 8 + x];
+    for (std::size_t u = 0; u < 8; ++u)
+      tmp[y * 8 + u] = acc[u];
+  }
+  for (std::size_t v = 0; v < 8; ++v) {
+    double acc[8] = {};
+    for (std::size_t y = 0; y < 8; ++y)
+      for (std::size_t u = 0; u < 8; ++u)
+        acc[u] += basis.c[v][y] * tmp[y * 8 + u];
+    for (std::size_t u = 0; u < 8; ++u)
+      out[v * 8 + u] = static_cast<float>(acc[u]);
+  }
 }
 
 // A component's samples at its own resolution, before the DCT (level shift not yet applied).
@@ -83,77 +98,114 @@ struct Samples {
   }
 };
 
-// Averages hf x vf boxes (the block of full-resolution samples each subsampled one covers).
-Samples downsample(const Samples& full, int hf, int vf, int out_w, int out_h) {
-  if (hf == 1 && vf == 1) return full;
-  Samples out;
-  out.width = out_w;
-  out.height = out_h;
-  out.values.resize(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h));
+// JFIF YCbCr of one RGB pixel, kept in float: no rounding before the DCT.
+inline float luma_of(const std::uint8_t* px) {
+  const float r = px[0], g = px[1], b = px[2];
+  return 0.299f * r + 0.587f * g + 0.114f * b;
+}
+inline float cb_of(const std::uint8_t* px) {
+  const float r = px[0], g = px[1], b = px[2];
+  return -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
+}
+inline float cr_of(const std::uint8_t* px) {
+  const float r = px[0], g = px[1], b = px[2];
+  return 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
+}
+
+// The DCT of every block of a width x height component whose samples `sample(x, y)` gives
+// (coordinates inside the component; edges are replicated to whole blocks).
+template <class Sample>
+Plane transform_samples(int width, int height, int h_samp, int v_samp, int quant_table,
+                        const Sample& sample) {
+  Plane p;
+  p.h_samp = h_samp;
+  p.v_samp = v_samp;
+  p.quant_table = quant_table;
+  p.width_in_blocks = (width + 7) / 8;
+  p.height_in_blocks = (height + 7) / 8;
+  p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
+                        static_cast<std::size_t>(p.height_in_blocks) * 64);
+  double block[64];
+  float* out = p.coefficients.data();
+  for (int by = 0; by < p.height_in_blocks; ++by)
+    for (int bx = 0; bx < p.width_in_blocks; ++bx, out += 64) {
+      for (int y = 0; y < 8; ++y) {
+        const int sy = std::min(by * 8 + y, height - 1);
+        for (int x = 0; x < 8; ++x)
+          block[y * 8 + x] =
+              static_cast<double>(sample(std::min(bx * 8 + x, width - 1), sy)) - 128.0;
+      }
+      forward_dct(block, out);
+    }
+  return p;
+}
+
+Plane transform(const Samples& s, int h_samp, int v_samp, int quant_table) {
+  return transform_samples(s.width, s.height, h_samp, v_samp, quant_table, [&](int x, int y) {
+    return s.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(s.width) +
+                    static_cast<std::size_t>(x)];
+  });
+}
+
+// Subsampled chroma straight from the pixels, without full-resolution planes: `full(x, y)` is
+// the full-resolution sample (x < width, y < height). Each subsampled sample is first the
+// average of the hf x vf box it covers (edges replicated), then `refinements` times it adds the
+// box average of what libjpeg's "fancy" upsampling (h2v1/h1v2/h2v2: each output sample weighs
+// its nearest input sample 3/4 and the next one on the side the output sample lies 1/4 per
+// subsampled axis, edges replicated) still misses of the full-resolution samples. hf, vf are 1
+// or 2. The sums run in the order of the original plane-based code, so results are the same
+// floats.
+template <class Full>
+Samples subsample_chroma(int width, int height, int hf, int vf, int refinements, const Full& full) {
+  Samples sub;
+  sub.width = div_round_up(width, hf);
+  sub.height = div_round_up(height, vf);
+  sub.values.resize(static_cast<std::size_t>(sub.width) * static_cast<std::size_t>(sub.height));
   const float norm = 1.0f / static_cast<float>(hf * vf);
-  for (int y = 0; y < out_h; ++y)
-    for (int x = 0; x < out_w; ++x) {
+  for (int y = 0; y < sub.height; ++y)
+    for (int x = 0; x < sub.width; ++x) {
       float s = 0;
       for (int dy = 0; dy < vf; ++dy)
         for (int dx = 0; dx < hf; ++dx)
-          s += full.at(x * hf + dx, y * vf + dy);
-      out.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w) +
+          s += full(std::min(x * hf + dx, width - 1), std::min(y * vf + dy, height - 1));
+      sub.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
                  static_cast<std::size_t>(x)] = s * norm;
     }
-  return out;
-}
+  if (hf == 1 && vf == 1) return sub;
 
-// What libjpeg's decoder makes of subsampled samples (h2v1/h1v2/h2v2 "fancy" upsampling): each
-// output sample weighs its nearest input sample 3/4 and the next one on the side the output
-// sample lies 1/4 per subsampled axis (edges replicated). hf, vf are 1 or 2.
-Samples upsample_fancy(const Samples& sub, int hf, int vf, int out_w, int out_h) {
-  Samples out;
-  out.width = out_w;
-  out.height = out_h;
-  out.values.resize(static_cast<std::size_t>(out_w) * static_cast<std::size_t>(out_h));
+  // For one axis: the nearest and the far input sample of output position `pos`.
   auto taps = [](int pos, int factor, int size, int& near, int& far) {
     near = std::min(pos / factor, size - 1);
     far = near;
     if (factor == 2) far = std::clamp(pos % 2 == 0 ? near - 1 : near + 1, 0, size - 1);
   };
-  for (int y = 0; y < out_h; ++y) {
-    int ny, fy;
-    taps(y, vf, sub.height, ny, fy);
-    const float wy = vf == 2 ? 0.75f : 1.0f;
-    for (int x = 0; x < out_w; ++x) {
-      int nx, fx;
+  const float wy = vf == 2 ? 0.75f : 1.0f;
+  const float wx = hf == 2 ? 0.75f : 1.0f;
+  std::vector<float> corrected(sub.values.size());
+  for (int pass = 0; pass < refinements; ++pass) {
+    auto upsampled = [&](int x, int y) {
+      int ny, fy, nx, fx;
+      taps(y, vf, sub.height, ny, fy);
       taps(x, hf, sub.width, nx, fx);
-      const float wx = hf == 2 ? 0.75f : 1.0f;
-      const float v = wy * (wx * sub.at(nx, ny) + (1 - wx) * sub.at(fx, ny)) +
-                      (1 - wy) * (wx * sub.at(nx, fy) + (1 - wx) * sub.at(fx, fy));
-      out.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(out_w) +
-                 static_cast<std::size_t>(x)] = v;
-    }
+      return wy * (wx * sub.at(nx, ny) + (1 - wx) * sub.at(fx, ny)) +
+             (1 - wy) * (wx * sub.at(nx, fy) + (1 - wx) * sub.at(fx, fy));
+    };
+    for (int y = 0; y < sub.height; ++y)
+      for (int x = 0; x < sub.width; ++x) {
+        float s = 0;
+        for (int dy = 0; dy < vf; ++dy)
+          for (int dx = 0; dx < hf; ++dx) {
+            const int fx = std::min(x * hf + dx, width - 1);
+            const int fy = std::min(y * vf + dy, height - 1);
+            s += full(fx, fy) - upsampled(fx, fy);
+          }
+        const std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
+                              static_cast<std::size_t>(x);
+        corrected[i] = std::clamp(sub.values[i] + s * norm, 0.0f, 255.0f);
+      }
+    sub.values.swap(corrected);
   }
-  return out;
-}
-
-Plane transform(const Samples& s, int h_samp, int v_samp, int quant_table) {
-  Plane p;
-  p.h_samp = h_samp;
-  p.v_samp = v_samp;
-  p.quant_table = quant_table;
-  p.width_in_blocks = (s.width + 7) / 8;
-  p.height_in_blocks = (s.height + 7) / 8;
-  p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
-                        static_cast<std::size_t>(p.height_in_blocks) * 64);
-  double block[64];
-  for (int by = 0; by < p.height_in_blocks; ++by)
-    for (int bx = 0; bx < p.width_in_blocks; ++bx) {
-      for (int y = 0; y < 8; ++y)
-        for (int x = 0; x < 8; ++x)
-          block[y * 8 + x] = static_cast<double>(s.at(bx * 8 + x, by * 8 + y)) - 128.0;
-      forward_dct(block, p.coefficients.data() + (static_cast<std::size_t>(by) *
-                                                      static_cast<std::size_t>(p.width_in_blocks) +
-                                                  static_cast<std::size_t>(bx)) *
-                                                     64);
-    }
-  return p;
+  return sub;
 }
 
 struct Factors {
@@ -171,10 +223,6 @@ Factors luma_factors(Subsampling s) {
     default:
       return {1, 1};
   }
-}
-
-int div_round_up(long a, long b) {
-  return static_cast<int>((a + b - 1) / b);
 }
 
 // Round half away from zero, as libjpeg's quantizer does.
@@ -402,55 +450,30 @@ Prepared prepare(const Image& image, Subsampling subsampling, int chroma_refinem
   out.format_ = image.format;
   out.subsampling_ = image.format == PixelFormat::Rgb ? subsampling : Subsampling::S444;
 
-  std::vector<Samples> full(static_cast<std::size_t>(nc));
-  for (auto& s : full) {
-    s.width = image.width;
-    s.height = image.height;
-    s.values.resize(w * h);
-  }
-  for (std::size_t y = 0; y < h; ++y) {
-    const std::uint8_t* row = image.row(static_cast<int>(y));
-    for (std::size_t x = 0; x < w; ++x) {
-      const std::size_t i = y * w + x;
-      const std::uint8_t* px = row + x * static_cast<std::size_t>(nc);
-      if (image.format == PixelFormat::Rgb) {
-        // JFIF YCbCr, kept in float: no rounding before the DCT.
-        const float r = px[0], g = px[1], b = px[2];
-        full[0].values[i] = 0.299f * r + 0.587f * g + 0.114f * b;
-        full[1].values[i] = -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
-        full[2].values[i] = 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
-      } else {
-        for (int c = 0; c < nc; ++c)
-          full[static_cast<std::size_t>(c)].values[i] = px[c];
-      }
-    }
-  }
-
+  auto pixel = [&](int x, int y) {
+    return image.row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(nc);
+  };
   if (image.format == PixelFormat::Rgb) {
     const Factors f = luma_factors(out.subsampling_);
-    const int cw = div_round_up(image.width, f.h);
-    const int ch = div_round_up(image.height, f.v);
-    out.planes_.push_back(transform(full[0], f.h, f.v, 0));
+    out.planes_.push_back(transform_samples(image.width, image.height, f.h, f.v, 0,
+                                            [&](int x, int y) { return luma_of(pixel(x, y)); }));
     for (int c = 1; c < 3; ++c) {
-      const Samples& whole = full[static_cast<std::size_t>(c)];
-      Samples sub = downsample(whole, f.h, f.v, cw, ch);
-      for (int pass = 0; pass < chroma_refinements && (f.h > 1 || f.v > 1); ++pass) {
-        const Samples up = upsample_fancy(sub, f.h, f.v, image.width, image.height);
-        Samples error = whole;
-        for (std::size_t i = 0; i < error.values.size(); ++i)
-          error.values[i] -= up.values[i];
-        const Samples correction = downsample(error, f.h, f.v, cw, ch);
-        for (std::size_t i = 0; i < sub.values.size(); ++i)
-          sub.values[i] = std::clamp(sub.values[i] + correction.values[i], 0.0f, 255.0f);
+      auto chroma = [&](int x, int y) { return c == 1 ? cb_of(pixel(x, y)) : cr_of(pixel(x, y)); };
+      if (f.h == 1 && f.v == 1) {
+        out.planes_.push_back(transform_samples(image.width, image.height, 1, 1, 1, chroma));
+      } else {
+        const Samples sub =
+            subsample_chroma(image.width, image.height, f.h, f.v, chroma_refinements, chroma);
+        out.planes_.push_back(transform(sub, 1, 1, 1));
       }
-      full[static_cast<std::size_t>(c)] = {};
-      out.planes_.push_back(transform(sub, 1, 1, 1));
     }
   } else {
     // Gray: one luma component. CMYK: four components sharing the luma table, as
     // jpeg_set_colorspace(JCS_CMYK) sets them.
-    for (auto& s : full)
-      out.planes_.push_back(transform(s, 1, 1, 0));
+    for (int c = 0; c < nc; ++c)
+      out.planes_.push_back(
+          transform_samples(image.width, image.height, 1, 1, 0,
+                            [&](int x, int y) { return static_cast<float>(pixel(x, y)[c]); }));
   }
   return out;
 }

@@ -436,3 +436,185 @@ TEST_CASE("chroma refinement makes fancy-upsampled 4:2:0 colour keep the source'
         encoder::encode(encoder::prepare(img, Subsampling::S444, 1), 90));
   CHECK(encoder::kChromaRefinements == 1);
 }
+
+namespace {
+
+// The plane-based prepare() encoder.cpp had before it worked from the pixels block by block
+// (full-resolution float planes, an O(8^3) double DCT), kept as the reference the faster one must
+// equal exactly.
+namespace reference {
+
+struct Samples {
+  int width = 0, height = 0;
+  std::vector<float> values;
+  float at(int x, int y) const {
+    x = std::min(x, width - 1);
+    y = std::min(y, height - 1);
+    return values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                  static_cast<std::size_t>(x)];
+  }
+  float& operator()(int x, int y) {
+    return values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
+                  static_cast<std::size_t>(x)];
+  }
+};
+
+Samples make(int w, int h) {
+  Samples s;
+  s.width = w;
+  s.height = h;
+  s.values.resize(static_cast<std::size_t>(w) * static_cast<std::size_t>(h));
+  return s;
+}
+
+Samples downsample(const Samples& full, int hf, int vf, int out_w, int out_h) {
+  if (hf == 1 && vf == 1) return full;
+  Samples out = make(out_w, out_h);
+  const float norm = 1.0f / static_cast<float>(hf * vf);
+  for (int y = 0; y < out_h; ++y)
+    for (int x = 0; x < out_w; ++x) {
+      float s = 0;
+      for (int dy = 0; dy < vf; ++dy)
+        for (int dx = 0; dx < hf; ++dx)
+          s += full.at(x * hf + dx, y * vf + dy);
+      out(x, y) = s * norm;
+    }
+  return out;
+}
+
+Samples upsample_fancy(const Samples& sub, int hf, int vf, int out_w, int out_h) {
+  Samples out = make(out_w, out_h);
+  auto taps = [](int pos, int factor, int size, int& near, int& far) {
+    near = std::min(pos / factor, size - 1);
+    far = near;
+    if (factor == 2) far = std::clamp(pos % 2 == 0 ? near - 1 : near + 1, 0, size - 1);
+  };
+  for (int y = 0; y < out_h; ++y) {
+    int ny, fy;
+    taps(y, vf, sub.height, ny, fy);
+    const float wy = vf == 2 ? 0.75f : 1.0f;
+    for (int x = 0; x < out_w; ++x) {
+      int nx, fx;
+      taps(x, hf, sub.width, nx, fx);
+      const float wx = hf == 2 ? 0.75f : 1.0f;
+      out(x, y) = wy * (wx * sub.at(nx, ny) + (1 - wx) * sub.at(fx, ny)) +
+                  (1 - wy) * (wx * sub.at(nx, fy) + (1 - wx) * sub.at(fx, fy));
+    }
+  }
+  return out;
+}
+
+std::vector<float> transform(const Samples& s) {
+  const double pi = std::acos(-1.0);
+  double basis[8][8];
+  for (int u = 0; u < 8; ++u)
+    for (int x = 0; x < 8; ++x)
+      basis[u][x] = (u == 0 ? std::sqrt(0.5) : 1.0) / 2.0 * std::cos((2 * x + 1) * u * pi / 16);
+  std::vector<float> out;
+  for (int by = 0; by < (s.height + 7) / 8; ++by)
+    for (int bx = 0; bx < (s.width + 7) / 8; ++bx) {
+      double in[64], tmp[64];
+      for (int y = 0; y < 8; ++y)
+        for (int x = 0; x < 8; ++x)
+          in[y * 8 + x] = static_cast<double>(s.at(bx * 8 + x, by * 8 + y)) - 128.0;
+      for (int y = 0; y < 8; ++y)
+        for (int u = 0; u < 8; ++u) {
+          double sum = 0;
+          for (int x = 0; x < 8; ++x)
+            sum += basis[u][x] * in[y * 8 + x];
+          tmp[y * 8 + u] = sum;
+        }
+      float block[64];
+      for (int u = 0; u < 8; ++u)
+        for (int v = 0; v < 8; ++v) {
+          double sum = 0;
+          for (int y = 0; y < 8; ++y)
+            sum += basis[v][y] * tmp[y * 8 + u];
+          block[v * 8 + u] = static_cast<float>(sum);
+        }
+      out.insert(out.end(), block, block + 64);
+    }
+  return out;
+}
+
+// The coefficients of each component.
+std::vector<std::vector<float>> prepare(const Image& image, int hf, int vf, int refinements) {
+  const int nc = image.channels();
+  std::vector<Samples> full(static_cast<std::size_t>(nc), make(image.width, image.height));
+  for (int y = 0; y < image.height; ++y)
+    for (int x = 0; x < image.width; ++x) {
+      const std::uint8_t* px = image.row(y) + x * nc;
+      if (image.format == PixelFormat::Rgb) {
+        const float r = px[0], g = px[1], b = px[2];
+        full[0](x, y) = 0.299f * r + 0.587f * g + 0.114f * b;
+        full[1](x, y) = -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
+        full[2](x, y) = 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
+      } else {
+        for (int c = 0; c < nc; ++c)
+          full[static_cast<std::size_t>(c)](x, y) = px[c];
+      }
+    }
+  std::vector<std::vector<float>> out;
+  if (image.format != PixelFormat::Rgb) {
+    for (const auto& s : full)
+      out.push_back(transform(s));
+    return out;
+  }
+  out.push_back(transform(full[0]));
+  const int cw = (image.width + hf - 1) / hf, ch = (image.height + vf - 1) / vf;
+  for (int c = 1; c < 3; ++c) {
+    const Samples& whole = full[static_cast<std::size_t>(c)];
+    Samples sub = downsample(whole, hf, vf, cw, ch);
+    for (int pass = 0; pass < refinements && (hf > 1 || vf > 1); ++pass) {
+      const Samples up = upsample_fancy(sub, hf, vf, image.width, image.height);
+      Samples error = whole;
+      for (std::size_t i = 0; i < error.values.size(); ++i)
+        error.values[i] -= up.values[i];
+      const Samples correction = downsample(error, hf, vf, cw, ch);
+      for (std::size_t i = 0; i < sub.values.size(); ++i)
+        sub.values[i] = std::clamp(sub.values[i] + correction.values[i], 0.0f, 255.0f);
+    }
+    out.push_back(transform(sub));
+  }
+  return out;
+}
+
+}  // namespace reference
+
+}  // namespace
+
+TEST_CASE("prepare equals the plane-based reference coefficient for coefficient", "[encoder]") {
+  struct Case {
+    Subsampling s;
+    int hf, vf;
+  };
+  const Case cases[] = {{Subsampling::S444, 1, 1},
+                        {Subsampling::S422, 2, 1},
+                        {Subsampling::S420, 2, 2},
+                        {Subsampling::S440, 1, 2}};
+  const std::pair<int, int> sizes[] = {{1, 1}, {7, 5}, {16, 16}, {37, 23}, {33, 18}, {64, 49}};
+  for (const auto& [w, h] : sizes) {
+    for (const PixelFormat format : {PixelFormat::Gray, PixelFormat::Cmyk}) {
+      CAPTURE(w, h, static_cast<int>(format));
+      const Image img = test_image(w, h, format);
+      const auto prepared = encoder::prepare(img, Subsampling::S420);
+      const auto expected = reference::prepare(img, 1, 1, 0);
+      REQUIRE(prepared.planes().size() == expected.size());
+      for (std::size_t c = 0; c < expected.size(); ++c)
+        CHECK(prepared.planes()[c].coefficients == expected[c]);
+    }
+    for (const Case& k : cases)
+      for (int refinements = 0; refinements <= 2; ++refinements) {
+        CAPTURE(w, h, k.hf, k.vf, refinements);
+        const Image img = test_image(w, h);
+        const auto prepared = encoder::prepare(img, k.s, refinements);
+        const auto expected = reference::prepare(img, k.hf, k.vf, refinements);
+        REQUIRE(prepared.planes().size() == 3);
+        for (std::size_t c = 0; c < 3; ++c) {
+          CHECK(prepared.planes()[c].width_in_blocks * prepared.planes()[c].height_in_blocks * 64 ==
+                static_cast<int>(expected[c].size()));
+          CHECK(prepared.planes()[c].coefficients == expected[c]);
+        }
+      }
+  }
+}
