@@ -228,7 +228,10 @@ Factors luma_factors(Subsampling s) {
 // Round half away from zero, as libjpeg's quantizer does.
 inline int quantize(float coef, int q) {
   const float v = coef / static_cast<float>(q);
-  return static_cast<int>(v < 0 ? -std::floor(-v + 0.5f) : std::floor(v + 0.5f));
+  // floor(|v| + 0.5) as a truncating conversion (|v| + 0.5 is not negative): the loops over a
+  // block's 64 coefficients vectorize.
+  const int r = static_cast<int>(std::fabs(v) + 0.5f);
+  return v < 0 ? -r : r;
 }
 
 // kZigzag[k] is the natural (row-major) index of the k-th coefficient in zigzag order.
@@ -482,7 +485,7 @@ Bytes encode(const Prepared& prepared, double quality) {
   return encode(prepared, quality, Tuning::best());
 }
 
-Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
+Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Entropy entropy) {
   const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
                                                                quant_table(1, quality, tuning)};
   const auto& planes = prepared.planes();
@@ -517,13 +520,13 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
       comp.quant_tbl_no = planes[static_cast<std::size_t>(ci)].quant_table;
     }
     c->write_JFIF_header = FALSE;  // metadata is the caller's (the assembler adds it)
-    c->optimize_coding = TRUE;
+    c->optimize_coding = entropy == Entropy::Optimized ? TRUE : FALSE;
     // Arrays padded to whole MCUs, as jpeg_write_coefficients reads them (libjpeg adds the dummy
     // blocks' contents itself).
     for (int ci = 0; ci < nc; ++ci) {
       const Plane& p = planes[static_cast<std::size_t>(ci)];
       arrays[ci] = (*c->mem->request_virt_barray)(
-          reinterpret_cast<j_common_ptr>(c), JPOOL_IMAGE, TRUE,
+          reinterpret_cast<j_common_ptr>(c), JPOOL_IMAGE, FALSE,  // every real block is written
           static_cast<JDIMENSION>(div_round_up(p.width_in_blocks, p.h_samp) * p.h_samp),
           static_cast<JDIMENSION>(div_round_up(p.height_in_blocks, p.v_samp) * p.v_samp),
           static_cast<JDIMENSION>(p.v_samp));
@@ -531,50 +534,54 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning) {
     jpeg_write_coefficients(c, arrays);  // realizes the arrays
   });
 
-  // Plain quantization first; with trellis, its symbol statistics give the rate model.
-  std::vector<std::vector<Block>> quantized(static_cast<std::size_t>(nc));
-  std::array<AcCounts, 2> counts;
-  for (int ci = 0; ci < nc; ++ci) {
+  // Quantizes straight into libjpeg's arrays (row pointers fetched under the guard). With
+  // trellis, plain quantization's symbol statistics give the rate model first.
+  auto for_each_block = [&](int ci, const auto& visit) {
     const Plane& p = planes[static_cast<std::size_t>(ci)];
-    const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
-    auto& blocks = quantized[static_cast<std::size_t>(ci)];
-    blocks.resize(static_cast<std::size_t>(p.width_in_blocks) *
-                  static_cast<std::size_t>(p.height_in_blocks));
-    for (std::size_t b = 0; b < blocks.size(); ++b) {
-      const float* in = p.coefficients.data() + b * 64;
-      for (std::size_t k = 0; k < 64; ++k)
-        blocks[b][k] = static_cast<JCOEF>(quantize(in[k], q[k]));
-      if (tuning.trellis) counts[static_cast<std::size_t>(p.quant_table)].add(blocks[b]);
-    }
-  }
-  if (tuning.trellis) {
-    const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
-    for (int ci = 0; ci < nc; ++ci) {
-      const Plane& p = planes[static_cast<std::size_t>(ci)];
-      const auto t = static_cast<std::size_t>(p.quant_table);
-      auto& blocks = quantized[static_cast<std::size_t>(ci)];
-      for (std::size_t b = 0; b < blocks.size(); ++b)
-        trellis_block(p.coefficients.data() + b * 64, tables[t], rates[t], tuning.lambda,
-                      blocks[b]);
-    }
-  }
-
-  // Copy into libjpeg's arrays (row pointers fetched under the guard).
-  for (int ci = 0; ci < nc; ++ci) {
-    const Plane& p = planes[static_cast<std::size_t>(ci)];
-    const auto& blocks = quantized[static_cast<std::size_t>(ci)];
     for (int by = 0; by < p.height_in_blocks; ++by) {
       JBLOCKARRAY rows = nullptr;
       enc.run([&] {
         rows = (*c->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(c), arrays[ci],
                                              static_cast<JDIMENSION>(by), 1, TRUE);
       });
-      for (int bx = 0; bx < p.width_in_blocks; ++bx) {
-        const Block& src =
-            blocks[static_cast<std::size_t>(by) * static_cast<std::size_t>(p.width_in_blocks) +
-                   static_cast<std::size_t>(bx)];
-        std::copy(src.begin(), src.end(), rows[0][bx]);
+      for (int bx = 0; bx < p.width_in_blocks; ++bx)
+        visit(p.block(bx, by), rows[0][bx]);
+    }
+    // The MCU padding rows below are never read (libjpeg makes dummy blocks), but the array must
+    // count them as written: without pre-zeroing, reading an unwritten row is an error.
+    const int padded = div_round_up(p.height_in_blocks, p.v_samp) * p.v_samp;
+    if (padded > p.height_in_blocks)
+      enc.run([&] {
+        (*c->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(c), arrays[ci],
+                                      static_cast<JDIMENSION>(p.height_in_blocks),
+                                      static_cast<JDIMENSION>(padded - p.height_in_blocks), TRUE);
+      });
+  };
+  std::array<AcCounts, 2> counts;
+  for (int ci = 0; ci < nc; ++ci) {
+    const Plane& p = planes[static_cast<std::size_t>(ci)];
+    const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+    AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
+    for_each_block(ci, [&](const float* in, JCOEF* dst) {
+      for (std::size_t k = 0; k < 64; ++k)
+        dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
+      if (tuning.trellis) {
+        Block b;
+        std::copy(dst, dst + 64, b.begin());
+        count.add(b);
       }
+    });
+  }
+  if (tuning.trellis) {
+    const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
+    for (int ci = 0; ci < nc; ++ci) {
+      const auto t = static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
+      for_each_block(ci, [&](const float* in, JCOEF* dst) {
+        Block b;
+        b[0] = dst[0];  // DC keeps plain rounding
+        trellis_block(in, tables[t], rates[t], tuning.lambda, b);
+        std::copy(b.begin(), b.end(), dst);
+      });
     }
   }
   enc.run([&] { jpeg_finish_compress(c); });

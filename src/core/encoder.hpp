@@ -86,12 +86,18 @@ struct Tuning {
   }
 };
 
+// How encode() writes the Huffman codes. `Optimized`: tables made for the data (two passes), for
+// when the size counts. `Standard`: JPEG Annex K.3's tables in one pass, for a JPEG that is only
+// read again (the coefficients are the same; the lossless back end rewrites the entropy coding).
+enum class Entropy { Optimized, Standard };
+
 // Quantizes at `quality` (IJG scale, fractional allowed: tables scale continuously) and writes a
-// baseline JPEG with optimized Huffman tables and no APPn segments (CMYK: the Adobe APP14 libjpeg
+// baseline JPEG (Huffman tables per `entropy`) with no APPn segments (CMYK: the Adobe APP14 libjpeg
 // writes, which says the data is not colour-transformed). Throws Error(InvalidArgument) for a
 // quality outside 1..100.
 Bytes encode(const Prepared& prepared, double quality);
-Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning);
+Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning,
+             Entropy entropy = Entropy::Optimized);
 
 // The quantization table encode() uses for `quality`: 0 = luma (Annex K.1), 1 = chroma (K.2),
 // natural order, baseline (1..255). At integer qualities it equals libjpeg's jpeg_set_quality()

@@ -248,7 +248,9 @@ Outcome reencode(ByteView input, const Options& options) {
   if (options.reencode.to_srgb) colour::to_srgb(image);
   if (subsampling == Subsampling::Auto) subsampling = subsampling_for_pixels(image);
 
-  const Bytes bare = encoder::encode(encoder::prepare(image, subsampling), quality);
+  // finish() only reads the bare JPEG's coefficients: Annex K Huffman tables spare a pass.
+  const Bytes bare = encoder::encode(encoder::prepare(image, subsampling), quality,
+                                     encoder::Tuning::best(), encoder::Entropy::Standard);
   Wrapper wrapper = make_wrapper(input, image, options);
   if (wrapper.plan.c2pa_kept) {
     Outcome skipped;

@@ -5,6 +5,7 @@
 
 #include "core/encoder.hpp"
 #include "core/libjpeg.hpp"
+#include "core/lossless.hpp"
 #include "core/tables.hpp"
 #include "support/synth.hpp"
 
@@ -617,4 +618,24 @@ TEST_CASE("prepare equals the plane-based reference coefficient for coefficient"
         }
       }
   }
+}
+
+TEST_CASE("Standard Huffman tables carry the same coefficients as optimized ones", "[encoder]") {
+  auto digest = [](const Bytes& jpeg) {
+    lossless::Source source(jpeg, Limits{});
+    return lossless::coefficient_digest(source);
+  };
+  encoder::Tuning trellis = encoder::Tuning::best();
+  trellis.trellis = true;
+  for (const Subsampling s : {Subsampling::S444, Subsampling::S420, Subsampling::S440})
+    for (const auto& tuning : {encoder::Tuning::best(), trellis})
+      for (const auto& size : {std::pair{37, 23}, std::pair{40, 24}}) {
+        CAPTURE(static_cast<int>(s), tuning.trellis, size.first, size.second);
+        const auto prepared = encoder::prepare(test_image(size.first, size.second), s);
+        const Bytes optimized = encoder::encode(prepared, 80, tuning);
+        const Bytes standard = encoder::encode(prepared, 80, tuning, encoder::Entropy::Standard);
+        CHECK(standard != optimized);
+        CHECK(digest(standard) == digest(optimized));
+        CHECK(test::decode_pixels(standard) == test::decode_pixels(optimized));
+      }
 }
