@@ -267,6 +267,32 @@ SsimPick lowest_quality_for_ssim(const Source& s, const encoder::Prepared& prepa
 
 }  // namespace
 
+bool lossless_out_of_reach(ByteView input, const Options& options, std::uint64_t limit) {
+  if (options.transform.any()) return false;
+  const JpegFile file = JpegFile::parse(Bytes(input.begin(), input.end()));
+  const Frame& frame = file.frame();
+  if (frame.sof_marker == 0 || frame.lossless() || frame.hierarchical() || frame.precision != 8 ||
+      frame.height == 0)
+    return false;
+  std::uint64_t icc_bytes = 0, meta = 0;
+  for (const auto& part : file.parts()) {
+    if (part.type != PartType::Segment || part.marker < 0xE0 || part.marker > 0xFE) continue;
+    meta += part.size;
+    if (part.marker == 0xE2 &&
+        classify_segment(0xE2, file.payload_of(part)).kind == SegmentKind::Icc)
+      icc_bytes += part.payload_size();
+  }
+  if (icc_bytes > options.limits.max_metadata_bytes) return false;
+  const metadata::Plan plan = metadata::plan(file, options.metadata);
+  if (plan.c2pa_kept) return false;
+  std::uint64_t kept = 0;
+  for (const auto& seg : plan.segments)
+    kept += seg.size();
+  const std::uint64_t primary = file.primary_end();
+  const std::uint64_t image = primary > meta ? primary - meta : primary;
+  return image / 2 + kept > limit;
+}
+
 Outcome fit_target(ByteView input, const Options& options) {
   const auto& target = options.target;
   const std::uint64_t limit = target.max_size ? target.max_size->resolve(input.size()) : UINT64_MAX;
@@ -275,7 +301,7 @@ Outcome fit_target(ByteView input, const Options& options) {
   // changes at all.
   std::optional<Outcome> lossless;
   std::size_t lossless_size = SIZE_MAX;
-  if (!is_png(input)) {
+  if (!is_png(input) && !lossless_out_of_reach(input, options, limit)) {
     lossless = optimize(input, options);
     lossless->mode = Mode::Target;
     if (lossless->status == FileStatus::Skipped) return *lossless;

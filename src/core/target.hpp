@@ -2,6 +2,8 @@
 // brings a file under a size limit, or the smallest file that still looks like the source.
 #pragma once
 
+#include <cstdint>
+
 #include "core/bytes.hpp"
 #include "jpegopt/optimize.hpp"
 
@@ -16,5 +18,14 @@ inline constexpr double kVisuallyLosslessSsim = 0.985;
 // included, is at most the resolved size limit. Throws Error(TargetUnreachable) when no file
 // fits, naming the smallest size reached.
 Outcome fit_target(ByteView input, const Options& options);
+
+// Whether the lossless rewrite of JPEG `input` certainly cannot fit `limit`, judged without
+// running it: fit_target() then skips that attempt (its scan search and verification take seconds
+// on a large photo). It keeps every coefficient: what it takes off the image is entropy-coding
+// overhead (1-5 % on the corpus) and metadata. So when half the input's image bytes plus the
+// metadata that stays are over the limit, it cannot fit. Inputs that optimize() refuses or skips
+// (unsupported frames, oversized ICC chunks, kept C2PA) and transforms (which only the lossless
+// path does) are not judged.
+bool lossless_out_of_reach(ByteView input, const Options& options, std::uint64_t limit);
 
 }  // namespace jpegopt

@@ -171,3 +171,24 @@ TEST_CASE("target: --min-quality raises the floor", "[target]") {
     CHECK(std::string(e.what()).find(" at quality 80, 900x506") != std::string::npos);
   }
 }
+
+TEST_CASE("target: the lossless attempt is skipped only when it cannot fit", "[target]") {
+  for (const auto& path : sample_jpegs()) {
+    INFO(path);
+    const Bytes input = read_bytes(path);
+    const Outcome lossless = optimize(input, Options{});
+    const std::size_t size =
+        lossless.status == FileStatus::Optimized ? lossless.bytes.size() : input.size();
+    // Never claimed out of reach when the lossless result fits.
+    for (double share = 0.05; share <= 1.2; share += 0.05) {
+      const auto limit = static_cast<std::uint64_t>(static_cast<double>(size) * share);
+      if (lossless_out_of_reach(input, Options{}, limit)) CHECK(size > limit);
+    }
+    CHECK_FALSE(lossless_out_of_reach(input, Options{}, size));
+    // Far below: skipped; with a transform (only the lossless path does them) never.
+    CHECK(lossless_out_of_reach(input, Options{}, size / 3));
+    Options rotate;
+    rotate.transform.transform = Transform::Rot90;
+    CHECK_FALSE(lossless_out_of_reach(input, rotate, size / 3));
+  }
+}
