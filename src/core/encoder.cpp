@@ -173,22 +173,35 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
     }
   if (hf == 1 && vf == 1) return sub;
 
-  // For one axis: the nearest and the far input sample of output position `pos`.
-  auto taps = [](int pos, int factor, int size, int& near, int& far) {
-    near = std::min(pos / factor, size - 1);
-    far = near;
-    if (factor == 2) far = std::clamp(pos % 2 == 0 ? near - 1 : near + 1, 0, size - 1);
+  // For one axis: the nearest and the far input sample of each output position (computed once,
+  // not per sample).
+  auto taps = [](int size, int factor, int sub_size) {
+    std::vector<int> near(static_cast<std::size_t>(size)), far(near.size());
+    for (int pos = 0; pos < size; ++pos) {
+      const auto i = static_cast<std::size_t>(pos);
+      near[i] = std::min(pos / factor, sub_size - 1);
+      far[i] = near[i];
+      if (factor == 2)
+        far[i] = std::clamp(pos % 2 == 0 ? near[i] - 1 : near[i] + 1, 0, sub_size - 1);
+    }
+    return std::pair{near, far};
   };
+  const auto [near_x, far_x] = taps(width, hf, sub.width);
+  const auto [near_y, far_y] = taps(height, vf, sub.height);
   const float wy = vf == 2 ? 0.75f : 1.0f;
   const float wx = hf == 2 ? 0.75f : 1.0f;
   std::vector<float> corrected(sub.values.size());
   for (int pass = 0; pass < refinements; ++pass) {
     auto upsampled = [&](int x, int y) {
-      int ny, fy, nx, fx;
-      taps(y, vf, sub.height, ny, fy);
-      taps(x, hf, sub.width, nx, fx);
-      return wy * (wx * sub.at(nx, ny) + (1 - wx) * sub.at(fx, ny)) +
-             (1 - wy) * (wx * sub.at(nx, fy) + (1 - wx) * sub.at(fx, fy));
+      const auto row = [&](int sy) {
+        return sub.values.data() +
+               static_cast<std::size_t>(sy) * static_cast<std::size_t>(sub.width);
+      };
+      const float* n = row(near_y[static_cast<std::size_t>(y)]);
+      const float* f = row(far_y[static_cast<std::size_t>(y)]);
+      const auto nx = static_cast<std::size_t>(near_x[static_cast<std::size_t>(x)]);
+      const auto fx = static_cast<std::size_t>(far_x[static_cast<std::size_t>(x)]);
+      return wy * (wx * n[nx] + (1 - wx) * n[fx]) + (1 - wy) * (wx * f[nx] + (1 - wx) * f[fx]);
     };
     for (int y = 0; y < sub.height; ++y)
       for (int x = 0; x < sub.width; ++x) {

@@ -290,10 +290,16 @@ Image read(ByteView data, const Limits& limits, std::array<std::uint8_t, 3> back
   std::uint8_t* out = image.pixels.data();
   const std::size_t stride = image.stride();
   if (passes == 1) {
-    std::vector<std::uint8_t> row(rowbytes);
+    // Rows already in the output layout (no alpha, as many channels) are decoded in place.
+    const bool direct = in_channels == out_channels && rowbytes == stride;
+    std::vector<std::uint8_t> row(direct ? 0 : rowbytes);
     std::uint8_t* buffer = row.data();
     reader.run([&] {
       for (png_uint_32 y = 0; y < height; ++y) {
+        if (direct) {
+          png_read_row(png, out + y * stride, nullptr);
+          continue;
+        }
         png_read_row(png, buffer, nullptr);
         convert_row(buffer, in_channels, out + y * stride, out_channels, image.width, background);
       }
