@@ -1,6 +1,7 @@
 #include "core/lossless.hpp"
 
 #include <fmt/format.h>
+#include <jerror.h>
 
 #include <algorithm>
 #include <bit>
@@ -52,7 +53,93 @@ std::vector<Source::ComponentView> Source::view() {
   return out;
 }
 
-Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget) {
+namespace {
+
+// libjpeg's table builder (jchuff.c), exported by libjpeg-turbo but declared only in its private
+// jchuff.h.
+extern "C" void jpeg_gen_optimal_table(j_compress_ptr cinfo, JHUFF_TBL* htbl, long freq[]);
+
+// Installs the optimal tables of `scan` from its counts (libjpeg calls only: this runs under the
+// compressor's error guard, and inside libjpeg's progress callback).
+void install_tables(j_compress_ptr c, const Scan& scan, const ScanCounts& counts) {
+  const bool dc = scan.ss == 0;
+  if (dc && scan.ah != 0) return;  // DC refinement: raw bits, no table
+  for (std::size_t k = 0; k < scan.components.size(); ++k) {
+    const jpeg_component_info& comp = c->comp_info[scan.components[k]];
+    JHUFF_TBL*& slot =
+        dc ? c->dc_huff_tbl_ptrs[comp.dc_tbl_no] : c->ac_huff_tbl_ptrs[comp.ac_tbl_no];
+    if (!slot) slot = jpeg_alloc_huff_table(reinterpret_cast<j_common_ptr>(c));
+    long freq[257] = {};
+    for (std::size_t s = 0; s < 256; ++s)
+      freq[s] = static_cast<long>(counts.per_component[k][s]);
+    jpeg_gen_optimal_table(c, slot, freq);  // also marks the table to be written before the scan
+  }
+}
+
+// The public part of libjpeg's compression master (jpegint.h struct jpeg_comp_master, unchanged
+// from libjpeg 6b to libjpeg-turbo 3; jpeglib.h hides it unless JPEG_INTERNALS is defined).
+struct CompMasterPublic {
+  void (*prepare_for_pass)(j_compress_ptr cinfo);
+  void (*pass_startup)(j_compress_ptr cinfo);
+  void (*finish_pass)(j_compress_ptr cinfo);
+  boolean call_pass_startup;
+  boolean is_last_pass;
+};
+
+// libjpeg's progress monitor during an encode from counts. libjpeg forces optimize_coding on for
+// progressive Huffman output (jcmaster.c), which plans a statistics pass before each scan's
+// output pass. Pass 0 (the statistics of scan 0, a DC scan: cheap) runs; there the monitor turns
+// optimize_coding off, so that every later pass is an output pass (pass p writes scan p - 1). At
+// the start of each output pass, whose tables libjpeg has already read and written, it installs
+// the tables of the next scan, and during the last scan it marks the last pass (libjpeg counted
+// two passes per scan). A pass that is not the scan expected raises an error: the caller then
+// encodes again with libjpeg's own statistics passes.
+struct TableFeed {
+  jpeg_progress_mgr pub;  // first member: libjpeg hands us this pointer
+  const Script* script = nullptr;
+  const std::vector<ScanCounts>* counts = nullptr;
+};
+
+void feed_tables(j_common_ptr cinfo) {
+  auto* feed = reinterpret_cast<TableFeed*>(cinfo->progress);
+  if (feed->pub.pass_counter != 0) return;  // once per pass, right after libjpeg prepared it
+  auto* c = reinterpret_cast<j_compress_ptr>(cinfo);
+  const Script& script = *feed->script;
+  const auto pass = static_cast<std::size_t>(feed->pub.completed_passes);
+  const std::size_t scan = pass == 0 ? 0 : pass - 1;
+  const Scan* s = scan < script.size() ? &script[scan] : nullptr;
+  if (!s || c->Ss != s->ss || c->Se != s->se || c->Ah != s->ah || c->Al != s->al ||
+      c->comps_in_scan != static_cast<int>(s->components.size()) ||
+      (pass == 0) != (c->optimize_coding != FALSE)) {
+    cinfo->err->msg_code = JERR_BAD_SCAN_SCRIPT;
+    cinfo->err->msg_parm.i[0] = static_cast<int>(scan);
+    (*cinfo->err->error_exit)(cinfo);
+  }
+  if (pass == 0) {
+    c->optimize_coding = FALSE;
+    return;
+  }
+  if (scan + 1 < script.size())
+    install_tables(c, script[scan + 1], (*feed->counts)[scan + 1]);
+  else
+    reinterpret_cast<CompMasterPublic*>(c->master)->is_last_pass = TRUE;
+}
+
+bool counts_fit(const Script& script, const std::vector<ScanCounts>& counts) {
+  if (script.empty() || counts.size() != script.size()) return false;
+  for (std::size_t i = 0; i < script.size(); ++i) {
+    const bool has_table = !(script[i].ss == 0 && script[i].ah != 0);
+    if (counts[i].per_component.size() != (has_table ? script[i].components.size() : 0))
+      return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget,
+             const std::vector<ScanCounts>* counts) {
+  const bool one_pass = counts && !arithmetic && counts_fit(script, *counts);
   std::vector<jpeg_scan_info> scans(script.size());
   for (std::size_t i = 0; i < script.size(); ++i) {
     const Scan& s = script[i];
@@ -69,6 +156,12 @@ Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t 
   jpeg_compress_struct* c = enc.get();
   jpeg_decompress_struct* d = source.decoder().get();
   jvirt_barray_ptr* coefs = source.coefficients();
+  TableFeed feed;
+  if (one_pass) {
+    feed.script = &script;
+    feed.counts = counts;
+    feed.pub.progress_monitor = feed_tables;
+  }
   try {
     enc.run([&] {
       jpeg_copy_critical_parameters(d, c);
@@ -81,11 +174,14 @@ Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t 
         c->scan_info = scans.data();
         c->num_scans = static_cast<int>(scans.size());
       }
+      if (one_pass) c->progress = &feed.pub;
       jpeg_write_coefficients(c, coefs);
       jpeg_finish_compress(c);
     });
   } catch (const Error&) {
     if (enc.over_budget()) return {};
+    // Counts that miss a symbol, or a pass sequence not as expected: libjpeg's statistics passes.
+    if (one_pass) return encode(source, script, arithmetic, byte_budget);
     throw;
   }
   return out;
@@ -355,10 +451,15 @@ SearchResult search(Source& source, Coding coding, Effort effort, bool arithmeti
   std::sort(queries.begin(), queries.end(),
             [](const Scan& a, const Scan& b) { return key_of(a) < key_of(b); });
   queries.erase(std::unique(queries.begin(), queries.end()), queries.end());
-  const std::vector<std::size_t> sizes = estimator.scan_bytes(queries, stuffing);
+  std::vector<ScanCounts> query_counts;
+  const std::vector<std::size_t> sizes =
+      estimator.scan_bytes(queries, stuffing, arithmetic ? nullptr : &query_counts);
   std::map<ScanKey, std::size_t> cost;
-  for (std::size_t i = 0; i < queries.size(); ++i)
+  std::map<ScanKey, std::size_t> index_of;
+  for (std::size_t i = 0; i < queries.size(); ++i) {
     cost[key_of(queries[i])] = sizes[i];
+    index_of[key_of(queries[i])] = i;
+  }
   auto sum_cost = [&cost](const std::vector<Scan>& scans) {
     std::size_t total = 0;
     for (const auto& s : scans)
@@ -419,8 +520,14 @@ SearchResult search(Source& source, Coding coding, Effort effort, bool arithmeti
     chosen.ac.push_back(pick);
   }
   const Script script = make_script(source, chosen);
+  // The estimator counted every chosen scan's symbols: the encode needs no statistics pass.
+  std::vector<ScanCounts> counts;
+  if (!query_counts.empty())
+    for (const auto& s : script)
+      counts.push_back(query_counts[index_of.at(key_of(s))]);
   ++best.encodes;
-  consider(encode(source, script, arithmetic), true, describe(script));
+  consider(encode(source, script, arithmetic, 0, counts.empty() ? nullptr : &counts), true,
+           describe(script));
   try_baseline();
   return best;
 }

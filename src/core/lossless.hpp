@@ -3,6 +3,8 @@
 // by measuring what each candidate scan costs.
 #pragma once
 
+#include <array>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -48,10 +50,23 @@ class Source {
   jvirt_barray_ptr* coefs_ = nullptr;
 };
 
+// The Huffman symbol counts of one scan, as libjpeg's optimization pass (jcphuff.c) gathers them:
+// per component of the scan, the counts of the table that component codes with (components
+// sharing a table share its counts); none for a DC refinement scan, which has no table.
+struct ScanCounts {
+  std::vector<std::array<std::uint64_t, 256>> per_component;
+};
+
 // Encodes the source's coefficients: baseline when `script` is empty, else progressive with it.
 // The output has no APPn/COM segments (no JFIF or Adobe either). When byte_budget is non-zero and
 // the output grows past it, returns an empty vector (the candidate lost).
-Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget = 0);
+// With `counts` (one per scan of a progressive Huffman script), each scan's optimal tables are
+// built from them (jpeg_gen_optimal_table, as libjpeg does) and the file is written in one pass
+// per scan instead of two (statistics, then output). Counts that miss a symbol make libjpeg fail;
+// the encode then falls back to the two passes. Counts that are merely wrong cost bytes, never
+// coefficients.
+Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t byte_budget = 0,
+             const std::vector<ScanCounts>* counts = nullptr);
 
 // Bytes each scan of an encoded progressive file takes (the DHT/DAC segments just before its SOS,
 // the SOS header and its entropy-coded data), in script order.

@@ -393,7 +393,8 @@ Estimator::Estimator(lossless::Source& source)
     : Estimator(source.view(), static_cast<int>(source.decoder().get()->image_width),
                 static_cast<int>(source.decoder().get()->image_height), source_dc_tables(source)) {}
 
-std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing) const {
+std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing,
+                                     lossless::ScanCounts* counts) const {
   const std::size_t n = scan.components.size();
   const int mcu_cols = (image_width_ + 8 * max_h_ - 1) / (8 * max_h_);
   const int mcu_rows = (image_height_ + 8 * max_v_ - 1) / (8 * max_v_);
@@ -447,6 +448,9 @@ std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffi
     gather[i].stats = &stats[comps_[static_cast<std::size_t>(scan.components[i])].dc_table];
   std::vector<int> last(n, 0);
   walk([&](std::size_t i, int dc) { dc_code(gather[i], dc, al, last[i]); });
+  if (counts)
+    for (std::size_t i = 0; i < n; ++i)
+      counts->per_component.push_back(gather[i].stats->freq);
 
   std::map<int, HuffmanLengths> tables;
   std::size_t table_bytes = 0;
@@ -535,6 +539,13 @@ class FirstScanGather {
   }
 
   void block(const JCOEF* blk, std::uint64_t gt_al) {
+    // A block with nothing at this point transform (most blocks at high Al) only lengthens every
+    // band's EOB run: count it, and add the count when the next block with something comes.
+    if (gt_al == 0) {
+      ++empty_;
+      return;
+    }
+    add_empty();
     // Full-band symbols: run from the previous nonzero coefficient (or from position 1).
     int prev = 0;
     for (std::uint64_t x = gt_al; x; x &= x - 1) {
@@ -586,6 +597,7 @@ class FirstScanGather {
   // finish_pass: the pending EOB runs, then each band's segments and corrections added to its
   // statistics.
   void finish() {
+    add_empty();
     for (std::size_t i = 0; i < bands_.size(); ++i) {
       emit_eobrun(i);
       const Band& band = bands_[i];
@@ -607,6 +619,23 @@ class FirstScanGather {
     std::size_t first_segment = 0, last_segment = 0;
     unsigned eobrun = 0;
   };
+  // The empty blocks counted since the last block with something: each band's run grows by
+  // their count, and every time it reaches kMaxEobRun, a run of that length is emitted.
+  void add_empty() {
+    if (empty_ == 0) return;
+    constexpr int kMaxRunBits = std::bit_width(kMaxEobRun) - 1;
+    for (std::size_t i = 0; i < bands_.size(); ++i) {
+      Band& band = bands_[i];
+      const std::uint64_t run = std::uint64_t{band.eobrun} + empty_;
+      if (const std::uint64_t full = run / kMaxEobRun; full > 0) {
+        Stats& st = *out_[i];
+        st.freq[static_cast<std::size_t>(kMaxRunBits << 4)] += full;
+        st.raw_bits += full * kMaxRunBits;
+      }
+      band.eobrun = static_cast<unsigned>(run % kMaxEobRun);
+    }
+    empty_ = 0;
+  }
   void emit_eobrun(std::size_t i) {
     Band& band = bands_[i];
     if (band.eobrun == 0) return;
@@ -618,6 +647,7 @@ class FirstScanGather {
   }
 
   int al_ = 0;
+  std::uint64_t empty_ = 0;  // empty blocks not yet added to the bands' EOB runs
   std::vector<Stats*> out_;
   std::vector<int> starts_;
   std::vector<Band> bands_;
@@ -633,7 +663,8 @@ class FirstScanGather {
 }  // namespace
 
 void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*>& scans,
-                               Stuffing stuffing, std::vector<std::size_t>& out) const {
+                               Stuffing stuffing, std::vector<std::size_t>& out,
+                               std::vector<lossless::ScanCounts>* counts) const {
   const Component& c = comps_[static_cast<std::size_t>(comp)];
   std::vector<Stats> stats(scans.size());
   // First scans by point transform; refinement scans coded one by one.
@@ -665,6 +696,9 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
     g.finish();
   for (auto& coder : refines)
     coder.emit_eobrun();  // finish_pass: the pending EOB run
+  if (counts)
+    for (std::size_t i = 0; i < scans.size(); ++i)
+      (*counts)[i].per_component.assign(1, stats[i].freq);
 
   std::vector<HuffmanLengths> tables(scans.size());
   std::vector<std::size_t> fixed(scans.size());  // tables + SOS
@@ -696,8 +730,10 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
 }
 
 std::vector<std::size_t> Estimator::scan_bytes(const std::vector<lossless::Scan>& scans,
-                                               Stuffing stuffing) const {
+                                               Stuffing stuffing,
+                                               std::vector<lossless::ScanCounts>* counts) const {
   std::vector<std::size_t> out(scans.size(), 0);
+  if (counts) counts->assign(scans.size(), {});
   std::map<int, std::vector<std::size_t>> ac_by_comp;  // component -> indices into scans
   for (std::size_t i = 0; i < scans.size(); ++i) {
     const lossless::Scan& s = scans[i];
@@ -710,7 +746,7 @@ std::vector<std::size_t> Estimator::scan_bytes(const std::vector<lossless::Scan>
       throw std::invalid_argument("scan_cost: bad successive approximation");
     if (s.ss == 0) {
       if (s.se != 0) throw std::invalid_argument("scan_cost: DC scans code DC only");
-      out[i] = dc_scan_bytes(s, stuffing);
+      out[i] = dc_scan_bytes(s, stuffing, counts ? &(*counts)[i] : nullptr);
     } else {
       if (s.components.size() != 1 || s.se < s.ss || s.se > 63)
         throw std::invalid_argument("scan_cost: invalid AC scan");
@@ -722,9 +758,12 @@ std::vector<std::size_t> Estimator::scan_bytes(const std::vector<lossless::Scan>
     for (std::size_t i : idx)
       group.push_back(&scans[i]);
     std::vector<std::size_t> costs(group.size());
-    ac_scans_bytes(comp, group, stuffing, costs);
-    for (std::size_t j = 0; j < idx.size(); ++j)
+    std::vector<lossless::ScanCounts> group_counts(counts ? group.size() : 0);
+    ac_scans_bytes(comp, group, stuffing, costs, counts ? &group_counts : nullptr);
+    for (std::size_t j = 0; j < idx.size(); ++j) {
       out[idx[j]] = costs[j];
+      if (counts) (*counts)[idx[j]] = std::move(group_counts[j]);
+    }
   }
   return out;
 }

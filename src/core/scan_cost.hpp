@@ -50,8 +50,11 @@ class Estimator {
   // Bytes of several scans, in order. AC scans of the same component share each pass over its
   // blocks, so asking for many splits or point transforms at once costs much less than one by
   // one. Throws std::invalid_argument on a scan libjpeg would reject as malformed.
+  // With `counts`, also stores each scan's Huffman symbol counts (what lossless::encode needs to
+  // write the scan in one pass).
   std::vector<std::size_t> scan_bytes(const std::vector<lossless::Scan>& scans,
-                                      Stuffing stuffing = Stuffing::Exact) const;
+                                      Stuffing stuffing = Stuffing::Exact,
+                                      std::vector<lossless::ScanCounts>* counts = nullptr) const;
 
   int components() const { return static_cast<int>(comps_.size()); }
 
@@ -67,9 +70,11 @@ class Estimator {
     }
   };
 
-  std::size_t dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing) const;
+  std::size_t dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffing,
+                            lossless::ScanCounts* counts) const;
   void ac_scans_bytes(int comp, const std::vector<const lossless::Scan*>& scans, Stuffing stuffing,
-                      std::vector<std::size_t>& out) const;
+                      std::vector<std::size_t>& out,
+                      std::vector<lossless::ScanCounts>* counts) const;
 
   std::vector<Component> comps_;
   int image_width_ = 0, image_height_ = 0;

@@ -148,7 +148,11 @@ void check_source(const std::string& name, const Bytes& jpeg, Tally& tally) {
   for (const Script& script : candidate_scripts(src)) {
     const Bytes out = lossless::encode(src, script, false);
     const auto truth = lossless::scan_costs(out);
-    const auto exact = est.scan_bytes(script);
+    std::vector<lossless::ScanCounts> counts;
+    const auto exact = est.scan_bytes(script, scan_cost::Stuffing::Exact, &counts);
+    // The estimator counts each scan's symbols as libjpeg's statistics pass does, so the one-pass
+    // encode from its counts is the two-pass encode byte for byte.
+    CHECK(lossless::encode(src, script, false, 0, &counts) == out);
     const auto rough = est.scan_bytes(script, scan_cost::Stuffing::Estimate);
     REQUIRE(truth.size() == script.size());
     std::size_t t_total = 0, e_total = 0, r_total = 0;
@@ -301,4 +305,41 @@ TEST_CASE("scan cost: a batch of scans costs the same as each scan alone", "[sca
     CHECK(batch[i] == est.scan_bytes(scans[i]));
   const auto rough = est.scan_bytes(scans, scan_cost::Stuffing::Estimate);
   CHECK(rough.size() == scans.size());
+}
+
+TEST_CASE("scan cost: an encode from counts uses them and falls back when one misses a symbol",
+          "[scan_cost]") {
+  const auto path = test::samples_dir() / "mate-wood-2560x1920-422-exif-stdhuff.jpg";
+  lossless::Source src(test::read_bytes(path), Limits{});
+  const scan_cost::Estimator est(src);
+  const Script script = lossless::simple_script(src);
+  std::vector<lossless::ScanCounts> counts;
+  est.scan_bytes(script, scan_cost::Stuffing::Estimate, &counts);
+  REQUIRE(counts.size() == script.size());
+  CHECK(counts[0].per_component.size() == 3);  // interleaved DC first scan
+  CHECK(counts[6].per_component.empty());      // DC refinement: no table
+  const Bytes two_pass = lossless::encode(src, script, false);
+  CHECK(lossless::encode(src, script, false, 0, &counts) == two_pass);
+
+  // Counts that cover every symbol but are skewed: a valid file, larger, with the same
+  // coefficients (so the counts were used, not recomputed).
+  auto skewed = counts;
+  for (auto& c : skewed[1].per_component)
+    for (auto& f : c)
+      if (f) f = 1;
+  const Bytes from_skewed = lossless::encode(src, script, false, 0, &skewed);
+  CHECK(from_skewed.size() > two_pass.size());
+  lossless::Source reread(from_skewed, Limits{});
+  CHECK(lossless::coefficient_digest(reread) == lossless::coefficient_digest(src));
+
+  // A symbol the scan uses missing from its counts: libjpeg refuses the code, the encode falls
+  // back to the statistics pass.
+  auto missing = counts;
+  auto& luma = missing[1].per_component[0];
+  *std::max_element(luma.begin(), luma.end()) = 0;
+  CHECK(lossless::encode(src, script, false, 0, &missing) == two_pass);
+
+  // Counts for another script are ignored.
+  std::vector<lossless::ScanCounts> short_counts(counts.begin(), counts.end() - 1);
+  CHECK(lossless::encode(src, script, false, 0, &short_counts) == two_pass);
 }
