@@ -3,10 +3,12 @@
 #include <jerror.h>
 #include <sys/mman.h>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 #include <fmt/format.h>
@@ -105,7 +107,10 @@ boolean dest_empty(j_compress_ptr cinfo) noexcept {
   }
   bool failed = false;
   try {
-    dest->out->resize(used + std::max(kChunk, used / 2));
+    std::size_t grow = std::max(kChunk, used / 2);
+    // Fill a buffer the caller reserved before growing it (a reallocation copies everything).
+    if (dest->out->capacity() > used) grow = std::min(grow, dest->out->capacity() - used);
+    dest->out->resize(used + grow);
   } catch (const std::bad_alloc&) {
     failed = true;
   }
@@ -208,6 +213,11 @@ Compressor::~Compressor() {
 // them. Blocks of 2 MiB or more (the coefficient arrays: 40 MB for a 20 MP photo) are mapped on
 // a 2 MiB boundary with MADV_HUGEPAGE: first touching 4 KiB pages one by one cost about 20 % of
 // a lossless optimization in page faults and TLB misses. Everything else goes to malloc.
+//
+// A freed mapping is kept for the next request of the same length: verification decodes the
+// result right after the source's arrays are freed and asks for exactly the same blocks, which
+// then need no new pages (the kernel clears every new page; libjpeg zeroes the arrays itself).
+// A request that no kept block fits releases them all, so they never add to the peak.
 namespace {
 
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
@@ -217,6 +227,54 @@ struct alignas(std::max_align_t) LargeHeader {
   std::uint64_t tag;
   std::size_t mapped;  // kMapTag: the length of the mapping that starts at the header
 };
+
+struct KeptBlocks {
+  static constexpr std::size_t kMax = 8;
+  std::mutex mutex;
+  std::array<LargeHeader*, kMax> blocks{};
+  std::size_t count = 0;
+};
+KeptBlocks g_kept;  // trivially destructible members only: safe at exit
+
+LargeHeader* map_block(std::size_t len) {
+  {
+    std::lock_guard lock(g_kept.mutex);
+    for (std::size_t i = 0; i < g_kept.count; ++i)
+      if (g_kept.blocks[i]->mapped == len) {
+        LargeHeader* h = g_kept.blocks[i];
+        g_kept.blocks[i] = g_kept.blocks[--g_kept.count];
+        return h;
+      }
+    for (std::size_t i = 0; i < g_kept.count; ++i)
+      munmap(g_kept.blocks[i], g_kept.blocks[i]->mapped);
+    g_kept.count = 0;
+  }
+  // Over-map by one huge page and trim both ends so that the block starts on a 2 MiB boundary.
+  void* raw =
+      mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned = (start + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);
+  if (aligned > start) munmap(raw, aligned - start);
+  if (const std::size_t tail = start + len + kHugePage - (aligned + len); tail > 0)
+    munmap(reinterpret_cast<void*>(aligned + len), tail);
+  madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);  // advice: failure is harmless
+  auto* h = reinterpret_cast<LargeHeader*>(aligned);
+  h->tag = kMapTag;
+  h->mapped = len;
+  return h;
+}
+
+void unmap_block(LargeHeader* h) {
+  {
+    std::lock_guard lock(g_kept.mutex);
+    if (g_kept.count < KeptBlocks::kMax) {
+      g_kept.blocks[g_kept.count++] = h;
+      return;
+    }
+  }
+  munmap(h, h->mapped);
+}
 
 }  // namespace
 
@@ -230,28 +288,15 @@ void* jpeg_get_large(j_common_ptr /*cinfo*/, std::size_t size) {
     h->tag = kMallocTag;
     return h + 1;
   }
-  // Over-map by one huge page and trim both ends so that the block starts on a 2 MiB boundary.
-  const std::size_t len = (size + sizeof(LargeHeader) + kHugePage - 1) & ~(kHugePage - 1);
-  void* raw =
-      mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  if (const std::size_t tail = start + len + kHugePage - (aligned + len); tail > 0)
-    munmap(reinterpret_cast<void*>(aligned + len), tail);
-  madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);  // advice: failure is harmless
-  auto* h = reinterpret_cast<LargeHeader*>(aligned);
-  h->tag = kMapTag;
-  h->mapped = len;
-  return h + 1;
+  LargeHeader* h = map_block((size + sizeof(LargeHeader) + kHugePage - 1) & ~(kHugePage - 1));
+  return h ? h + 1 : nullptr;
 }
 
 void jpeg_free_large(j_common_ptr /*cinfo*/, void* object, std::size_t /*size*/) {
   if (!object) return;
   LargeHeader* h = static_cast<LargeHeader*>(object) - 1;
   if (h->tag == kMapTag)
-    munmap(h, h->mapped);
+    unmap_block(h);
   else
     std::free(h);
 }

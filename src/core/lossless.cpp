@@ -15,7 +15,8 @@
 
 namespace jpegopt::lossless {
 
-Source::Source(ByteView jpeg, const Limits& limits) : dec_(jpeg, limits) {
+Source::Source(ByteView jpeg, const Limits& limits)
+    : dec_(jpeg, limits), input_bytes_(jpeg.size()) {
   dec_.bridge().warnings_fatal = true;  // never rewrite a file whose data is damaged
   dec_.read_header();
   coefs_ = dec_.read_coefficients();
@@ -152,6 +153,9 @@ Bytes encode(Source& source, const Script& script, bool arithmetic, std::size_t 
     scans[i].Al = s.al;
   }
   Bytes out;
+  // Room for about the input's size (a Huffman rewrite rarely grows more), so that the output
+  // is not copied as it grows; pages never written cost nothing.
+  out.reserve(source.input_bytes() + source.input_bytes() / 4 + 65536);
   lj::Compressor enc(out, byte_budget);
   jpeg_compress_struct* c = enc.get();
   jpeg_decompress_struct* d = source.decoder().get();

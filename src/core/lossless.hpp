@@ -30,6 +30,7 @@ class Source {
   Source& operator=(const Source&) = delete;
 
   lj::Decompressor& decoder() { return dec_; }
+  std::size_t input_bytes() const { return input_bytes_; }  // of the JPEG it was read from
   jvirt_barray_ptr* coefficients() const { return coefs_; }
   int components() const { return dec_.get()->num_components; }
   bool arithmetic() const { return dec_.get()->arith_code != 0; }
@@ -48,6 +49,7 @@ class Source {
  private:
   lj::Decompressor dec_;
   jvirt_barray_ptr* coefs_ = nullptr;
+  std::size_t input_bytes_ = 0;
 };
 
 // The Huffman symbol counts of one scan, as libjpeg's optimization pass (jcphuff.c) gathers them:
