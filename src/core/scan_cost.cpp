@@ -473,28 +473,39 @@ std::size_t Estimator::dc_scan_bytes(const lossless::Scan& scan, Stuffing stuffi
 
 namespace {
 
+// The bit length of each nonzero coefficient's magnitude (its magnitude category), by zigzag
+// position. Entries at zero positions are stale and never read.
+struct Magnitudes {
+  std::array<std::uint8_t, 64> bits;
+};
+
 // Visits every block of a component with gt[t] = the zigzag positions with |coef| >> t != 0, for
-// t = 0 .. max_t + 1: f(block, gt).
+// t = 0 .. max_t + 1, and the magnitudes: f(block, gt, magnitudes). Each nonzero coefficient is
+// read once: |coef| >> t != 0 exactly when its bit length exceeds t.
 template <class Components, class F>
 void for_each_block(const Components& c, int max_t, F&& f) {
   max_t = std::min(max_t, 16);
   std::array<std::uint64_t, 18> gt{};
+  Magnitudes mag;
   std::size_t b = 0;
   for (int y = 0; y < c.height; ++y) {
     const JBLOCK* row = c.rows[static_cast<std::size_t>(y)];
     for (int x = 0; x < c.width; ++x, ++b) {
       const JCOEF* blk = row[x];
       gt[0] = c.nonzero[b];
-      for (int t = 1; t <= max_t + 1; ++t) {
-        std::uint64_t m = 0;
-        for (std::uint64_t bits = gt[static_cast<std::size_t>(t - 1)]; bits; bits &= bits - 1) {
-          const int k = std::countr_zero(bits);
-          const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
-          if ((v < 0 ? -v : v) >> t) m |= std::uint64_t{1} << k;
-        }
-        gt[static_cast<std::size_t>(t)] = m;
+      for (int t = 1; t <= max_t + 1; ++t)
+        gt[static_cast<std::size_t>(t)] = 0;
+      for (std::uint64_t bits = gt[0]; bits; bits &= bits - 1) {
+        const int k = std::countr_zero(bits);
+        const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
+        const auto a = static_cast<unsigned>(v < 0 ? -v : v);
+        const int len = bit_length(a);
+        mag.bits[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(len);
+        const std::uint64_t bit = std::uint64_t{1} << k;
+        for (int t = 1; t < len && t <= max_t + 1; ++t)
+          gt[static_cast<std::size_t>(t)] |= bit;
       }
-      f(blk, gt);
+      f(blk, gt, mag);
     }
   }
 }
@@ -538,7 +549,7 @@ class FirstScanGather {
     }
   }
 
-  void block(const JCOEF* blk, std::uint64_t gt_al) {
+  void block(const Magnitudes& mag, std::uint64_t gt_al) {
     // A block with nothing at this point transform (most blocks at high Al) only lengthens every
     // band's EOB run: count it, and add the count when the next block with something comes.
     if (gt_al == 0) {
@@ -550,9 +561,7 @@ class FirstScanGather {
     int prev = 0;
     for (std::uint64_t x = gt_al; x; x &= x - 1) {
       const int k = std::countr_zero(x);
-      const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
-      const unsigned a = static_cast<unsigned>(v < 0 ? -v : v) >> al_;
-      const int size = bit_length(a);
+      const int size = mag.bits[static_cast<std::size_t>(k)] - al_;  // > 0: k is in gt_al
       const int r = k - prev - 1;
       prev = k;
       const auto j = segment_[static_cast<std::size_t>(k)];
@@ -684,14 +693,16 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
   for (auto& [al, group] : firsts)
     groups.emplace_back(static_cast<std::size_t>(std::min(al, 16)),
                         FirstScanGather(al, group.first, group.second));
-  for_each_block(c, max_t, [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt) {
-    for (auto& [t, g] : groups)
-      g.block(blk, gt[t]);
-    for (auto& coder : refines) {
-      const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
-      coder.block(blk, gt[t], gt[t + 1]);
-    }
-  });
+  for_each_block(
+      c, max_t,
+      [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt, const Magnitudes& mag) {
+        for (auto& [t, g] : groups)
+          g.block(mag, gt[t]);
+        for (auto& coder : refines) {
+          const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
+          coder.block(blk, gt[t], gt[t + 1]);
+        }
+      });
   for (auto& [t, g] : groups)
     g.finish();
   for (auto& coder : refines)
@@ -717,12 +728,13 @@ void Estimator::ac_scans_bytes(int comp, const std::vector<const lossless::Scan*
   std::vector<AcCoder<Emit>> emit;
   for (std::size_t i = 0; i < scans.size(); ++i)
     emit.emplace_back(Emit{&tables[i], &sinks[i]}, *scans[i]);
-  for_each_block(c, max_t, [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt) {
-    for (auto& coder : emit) {
-      const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
-      coder.block(blk, gt[t], gt[t + 1]);
-    }
-  });
+  for_each_block(c, max_t,
+                 [&](const JCOEF* blk, const std::array<std::uint64_t, 18>& gt, const Magnitudes&) {
+                   for (auto& coder : emit) {
+                     const auto t = static_cast<std::size_t>(std::min(coder.al, 16));
+                     coder.block(blk, gt[t], gt[t + 1]);
+                   }
+                 });
   for (std::size_t i = 0; i < scans.size(); ++i) {
     emit[i].emit_eobrun();
     out[i] = fixed[i] + static_cast<std::size_t>(sinks[i].finish());
