@@ -592,14 +592,13 @@ class FirstScanGather {
       c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
       c[0xF0] += static_cast<unsigned>(r >> 4);
     }
-    for (std::size_t i = 0; i < bands_.size(); ++i) {
-      Band& band = bands_[i];
+    for (Band& band : bands_) {
       if (first_[band.start] > band.se) {  // nothing in the band: the EOB run grows
-        if (++band.eobrun == kMaxEobRun) emit_eobrun(i);
+        if (++band.eobrun == kMaxEobRun) emit_eobrun(band);
         continue;
       }
-      emit_eobrun(i);
-      if (!(gt_al >> band.se & 1) && ++band.eobrun == kMaxEobRun) emit_eobrun(i);
+      if (band.eobrun) emit_eobrun(band);
+      band.eobrun = (gt_al >> band.se & 1) ? 0 : 1;  // the band ends in zeros: a new EOB run
     }
   }
 
@@ -608,9 +607,13 @@ class FirstScanGather {
   void finish() {
     add_empty();
     for (std::size_t i = 0; i < bands_.size(); ++i) {
-      emit_eobrun(i);
-      const Band& band = bands_[i];
+      Band& band = bands_[i];
+      if (band.eobrun) emit_eobrun(band);
       Stats& st = *out_[i];
+      for (std::size_t n = 0; n < band.eob.size(); ++n) {
+        st.freq[n << 4] += band.eob[n];
+        st.raw_bits += band.eob[n] * n;
+      }
       for (std::size_t j = band.first_segment; j <= band.last_segment; ++j) {
         const auto& h = hist_[j];
         const auto& c = corr_[band.start * segments_ + j];
@@ -627,31 +630,24 @@ class FirstScanGather {
     int se = 63;
     std::size_t first_segment = 0, last_segment = 0;
     unsigned eobrun = 0;
+    // EOB run symbols emitted, by their extra bits (symbol n << 4), kept next to the band rather
+    // than in its statistics: a few cache lines for all bands; added in finish().
+    std::array<std::uint64_t, 15> eob{};
   };
   // The empty blocks counted since the last block with something: each band's run grows by
   // their count, and every time it reaches kMaxEobRun, a run of that length is emitted.
   void add_empty() {
     if (empty_ == 0) return;
     constexpr int kMaxRunBits = std::bit_width(kMaxEobRun) - 1;
-    for (std::size_t i = 0; i < bands_.size(); ++i) {
-      Band& band = bands_[i];
+    for (Band& band : bands_) {
       const std::uint64_t run = std::uint64_t{band.eobrun} + empty_;
-      if (const std::uint64_t full = run / kMaxEobRun; full > 0) {
-        Stats& st = *out_[i];
-        st.freq[static_cast<std::size_t>(kMaxRunBits << 4)] += full;
-        st.raw_bits += full * kMaxRunBits;
-      }
+      band.eob[kMaxRunBits] += run / kMaxEobRun;
       band.eobrun = static_cast<unsigned>(run % kMaxEobRun);
     }
     empty_ = 0;
   }
-  void emit_eobrun(std::size_t i) {
-    Band& band = bands_[i];
-    if (band.eobrun == 0) return;
-    const int nbits = bit_length(band.eobrun) - 1;
-    Stats& st = *out_[i];
-    ++st.freq[static_cast<std::size_t>(nbits << 4)];
-    st.raw_bits += static_cast<unsigned>(nbits);
+  static void emit_eobrun(Band& band) {  // band.eobrun > 0
+    ++band.eob[static_cast<std::size_t>(bit_length(band.eobrun) - 1)];
     band.eobrun = 0;
   }
 
