@@ -1,7 +1,6 @@
 #include "core/libjpeg.hpp"
 
 #include <jerror.h>
-#include <sys/mman.h>
 
 #include <array>
 #include <cstddef>
@@ -12,6 +11,8 @@
 #include <new>
 
 #include <fmt/format.h>
+
+#include "io/platform.hpp"
 
 namespace jpegopt::lj {
 
@@ -220,7 +221,7 @@ Compressor::~Compressor() {
 // A request that no kept block fits releases them all, so they never add to the peak.
 namespace {
 
-constexpr std::size_t kHugePage = std::size_t{2} << 20;
+constexpr std::size_t kHugePage = jpegopt::platform::kHugePageBytes;
 constexpr std::uint64_t kMallocTag = 0x6A706567'6D616C6Cull, kMapTag = 0x6A706567'6D6D6170ull;
 
 struct alignas(std::max_align_t) LargeHeader {
@@ -246,20 +247,11 @@ LargeHeader* map_block(std::size_t len) {
         return h;
       }
     for (std::size_t i = 0; i < g_kept.count; ++i)
-      munmap(g_kept.blocks[i], g_kept.blocks[i]->mapped);
+      jpegopt::platform::unmap_huge_pages(g_kept.blocks[i], g_kept.blocks[i]->mapped);
     g_kept.count = 0;
   }
-  // Over-map by one huge page and trim both ends so that the block starts on a 2 MiB boundary.
-  void* raw =
-      mmap(nullptr, len + kHugePage, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (raw == MAP_FAILED) return nullptr;
-  const auto start = reinterpret_cast<std::uintptr_t>(raw);
-  const std::uintptr_t aligned = (start + kHugePage - 1) & ~(std::uintptr_t{kHugePage} - 1);
-  if (aligned > start) munmap(raw, aligned - start);
-  if (const std::size_t tail = start + len + kHugePage - (aligned + len); tail > 0)
-    munmap(reinterpret_cast<void*>(aligned + len), tail);
-  madvise(reinterpret_cast<void*>(aligned), len, MADV_HUGEPAGE);  // advice: failure is harmless
-  auto* h = reinterpret_cast<LargeHeader*>(aligned);
+  auto* h = static_cast<LargeHeader*>(jpegopt::platform::map_huge_pages(len));
+  if (!h) return nullptr;
   h->tag = kMapTag;
   h->mapped = len;
   return h;
@@ -273,7 +265,7 @@ void unmap_block(LargeHeader* h) {
       return;
     }
   }
-  munmap(h, h->mapped);
+  jpegopt::platform::unmap_huge_pages(h, h->mapped);
 }
 
 }  // namespace

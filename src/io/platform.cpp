@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <csignal>
+#include <cstdint>
 #include <limits>
 
 #ifdef _WIN32
@@ -13,6 +14,7 @@
 #include <windows.h>
 #else
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -194,6 +196,28 @@ ProcessState process_state(std::uint64_t pid) noexcept {
   return ProcessState::Unknown;
 }
 
+void* map_huge_pages(std::size_t bytes) noexcept {
+  // Over-map by one huge page and trim both ends so that the block starts on a boundary.
+  if (bytes > std::numeric_limits<std::size_t>::max() - kHugePageBytes) return nullptr;
+  void* raw = ::mmap(nullptr, bytes + kHugePageBytes, PROT_READ | PROT_WRITE,
+                     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const auto start = reinterpret_cast<std::uintptr_t>(raw);
+  const std::uintptr_t aligned =
+      (start + kHugePageBytes - 1) & ~(std::uintptr_t{kHugePageBytes} - 1);
+  if (aligned > start) ::munmap(raw, aligned - start);
+  if (const std::size_t tail = start + kHugePageBytes - aligned; tail > 0)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes), tail);
+#ifdef MADV_HUGEPAGE
+  ::madvise(reinterpret_cast<void*>(aligned), bytes, MADV_HUGEPAGE);  // advice: failure is harmless
+#endif
+  return reinterpret_cast<void*>(aligned);
+}
+
+void unmap_huge_pages(void* p, std::size_t bytes) noexcept {
+  if (p) ::munmap(p, bytes);
+}
+
 #else  // _WIN32
 
 std::FILE* create_exclusive(const fs::path& path, std::error_code& ec) noexcept {
@@ -293,6 +317,15 @@ ProcessState process_state(std::uint64_t pid) noexcept {
   ::CloseHandle(process);
   if (!ok) return ProcessState::Unknown;
   return code == STILL_ACTIVE ? ProcessState::Running : ProcessState::Gone;
+}
+
+// FALLBACK: no large pages (they need a privilege); aligned heap memory.
+void* map_huge_pages(std::size_t bytes) noexcept {
+  return ::_aligned_malloc(bytes, kHugePageBytes);
+}
+
+void unmap_huge_pages(void* p, std::size_t /*bytes*/) noexcept {
+  ::_aligned_free(p);
 }
 
 #endif  // _WIN32

@@ -4,6 +4,7 @@
 // throw) so callers can word the message; a value of {} means success.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
@@ -65,5 +66,13 @@ void keep_freed_memory() noexcept;
 std::uint64_t process_id() noexcept;
 // Whether `pid` is a running process (kill(pid, 0)); Unknown when that cannot be told.
 ProcessState process_state(std::uint64_t pid) noexcept;
+
+// The size of a transparent huge page (2 MiB on x86-64 and most arm64 Linux kernels).
+inline constexpr std::size_t kHugePageBytes = std::size_t{2} << 20;
+// Anonymous read-write memory of `bytes` (a multiple of kHugePageBytes) starting on a
+// kHugePageBytes boundary, with transparent huge pages asked for (MADV_HUGEPAGE; the advice may
+// be ignored); nullptr on failure. Release with unmap_huge_pages(p, bytes).
+void* map_huge_pages(std::size_t bytes) noexcept;
+void unmap_huge_pages(void* p, std::size_t bytes) noexcept;
 
 }  // namespace jpegopt::platform
