@@ -323,6 +323,33 @@ TEST_CASE("reencode: subsampling heuristic for pixels", "[reencode]") {
   }
 }
 
+TEST_CASE("reencode: a little coloured text on a smooth background gets 4:4:4", "[reencode]") {
+  // A 256x256 gradient with one 16x16 patch of one-pixel red and white columns: 0.2 % of the
+  // neighbouring pairs jump (under the 0.5 % of the first sign) but 0.4 % of the pixels are far
+  // from their 2x2 box's chroma average (over the 0.1 % of the second).
+  Image img;
+  img.width = 256;
+  img.height = 256;
+  img.pixels.resize(256 * 256 * 3);
+  for (int y = 0; y < 256; ++y)
+    for (int x = 0; x < 256; ++x) {
+      std::uint8_t* px = img.row(y) + x * 3;
+      px[0] = static_cast<std::uint8_t>(x);
+      px[1] = static_cast<std::uint8_t>(y);
+      px[2] = 128;
+    }
+  CHECK(reencoding::subsampling_for_pixels(img) == Subsampling::S420);
+  for (int y = 200; y < 216; ++y)
+    for (int x = 200; x < 216; ++x) {
+      std::uint8_t* px = img.row(y) + x * 3;
+      const bool ink = x % 2 == 0;
+      px[0] = 255;
+      px[1] = ink ? 0 : 255;
+      px[2] = ink ? 0 : 255;
+    }
+  CHECK(reencoding::subsampling_for_pixels(img) == Subsampling::S444);
+}
+
 TEST_CASE("reencode: PNG input gives valid JPEGs with the expected size and colours",
           "[reencode][png]") {
   // Left half a flat colour, right half a gradient.
