@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   }
   try {
     const jpegopt::Options options = jpegopt::cli::to_options(optimize_args);
+    if (options.target.any()) jpegopt::platform::reexec_with_huge_pages(argv);
     if (options.arithmetic && !optimize_args.quiet)
       std::fputs(
           "jpegopt: warning: --arithmetic writes files that web browsers and many viewers cannot "

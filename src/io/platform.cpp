@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <csignal>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
+#include <string>
 
 #ifdef _WIN32
 // Windows port: untested here. Fallbacks are marked "FALLBACK".
@@ -182,6 +185,30 @@ void keep_freed_memory() noexcept {
 #endif
 }
 
+void reexec_with_huge_pages(char** argv) noexcept {
+#if defined(__GLIBC__) && defined(__linux__)
+  // glibc reads its tunables at startup only, so the setting needs a fresh exec of this binary.
+  constexpr const char* kTunable = "glibc.malloc.hugetlb=1";
+  const char* current = std::getenv("GLIBC_TUNABLES");
+  if (current && std::strstr(current, "glibc.malloc.hugetlb")) return;  // ours, or the user's
+  const std::string saved = current ? current : "";
+  try {
+    const std::string value = saved.empty() ? kTunable : saved + ":" + kTunable;
+    if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  } catch (...) {
+    return;
+  }
+  ::execv("/proc/self/exe", argv);
+  // exec failed (no /proc, say): carry on in this process, environment as it was.
+  if (current)
+    ::setenv("GLIBC_TUNABLES", saved.c_str(), 1);
+  else
+    ::unsetenv("GLIBC_TUNABLES");
+#else
+  (void)argv;
+#endif
+}
+
 std::uint64_t process_id() noexcept {
   return static_cast<std::uint64_t>(::getpid());
 }
@@ -302,6 +329,8 @@ void set_binary_mode(std::FILE* stream) noexcept {
 void ignore_broken_pipe_signal() noexcept {}  // there is no SIGPIPE; writes fail with EPIPE/EINVAL
 
 void keep_freed_memory() noexcept {}
+
+void reexec_with_huge_pages(char** /*argv*/) noexcept {}
 
 std::uint64_t process_id() noexcept {
   return static_cast<std::uint64_t>(::_getpid());
