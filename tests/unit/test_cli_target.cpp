@@ -123,3 +123,24 @@ TEST_CASE("cli target: in place - to -o and to standard output - every file fits
   if (have_program("djpeg"))
     CHECK(run_shell("djpeg " + shell_quote(file.string()) + " > /dev/null").exit_code == 0);
 }
+
+TEST_CASE("cli target: the huge-page re-exec gives the same file and report", "[cli][target]") {
+  // A target run re-executes itself with glibc.malloc.hugetlb=1 unless GLIBC_TUNABLES names it:
+  // with the tunable preset (no re-exec) the output and the report are the same.
+  TempDir tmp;
+  const std::string in = (samples_dir() / kSample).string();
+  fs::create_directories(tmp / "a");
+  fs::create_directories(tmp / "b");
+  auto run = [&](const std::string& dir, const std::string& env) {
+    return run_shell("cd " + shell_quote((tmp / dir).string()) + " && env " + env + " " +
+                     shell_quote(JPEGOPT_BINARY) + " -S 3KB --strip all -o out.jpg " +
+                     shell_quote(in));
+  };
+  const CommandResult plain = run("a", "-u GLIBC_TUNABLES");
+  const CommandResult preset = run("b", "GLIBC_TUNABLES=glibc.malloc.hugetlb=0");
+  CHECK(plain.exit_code == 0);
+  CHECK(preset.exit_code == 0);
+  CHECK(plain.out == preset.out);
+  CHECK(plain.err == preset.err);
+  CHECK(read_bytes(tmp / "a" / "out.jpg") == read_bytes(tmp / "b" / "out.jpg"));
+}
