@@ -113,7 +113,11 @@ struct SizeLimit {
 struct TargetOptions {
   std::optional<SizeLimit> max_size;
   std::optional<double> min_ssim;
-  double min_quality = 50;   // lowest quality tried before downscaling
+  double min_quality = 50;  // lowest quality tried before downscaling
+  // The lowest quality the visual (--min-ssim) search may pick; --visually-lossless sets it,
+  // since SSIM alone lets smooth gradients and screenshot text degrade visibly
+  // (docs/target-size.md).
+  double min_ssim_quality = 1;
   bool allow_resize = true;  // --no-resize clears it
   bool any() const { return max_size.has_value() || min_ssim.has_value(); }
 };

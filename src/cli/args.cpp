@@ -113,7 +113,8 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   auto* ssim =
       target->add_option("--min-ssim", a.min_ssim, "Smallest file with SSIM at least X (0..1)");
   auto* lossless_look = target->add_flag("--visually-lossless", a.visually_lossless,
-                                         "Smallest file that looks the same");
+                                         "Smallest file that looks the same (SSIM 0.995,\n"
+                                         "quality 90 or more)");
   ssim->excludes(lossless_look);
 
   auto* lim = app.add_option_group("Limits and output");
@@ -228,7 +229,10 @@ void parse_target(const OptimizeArgs& a, Options& o) {
       throw CLI::ValidationError("--min-ssim", "'" + a.min_ssim + "' is not above 0 and below 1");
     t.min_ssim = *x;
   }
-  if (a.visually_lossless) t.min_ssim = kVisuallyLosslessSsim;
+  if (a.visually_lossless) {
+    t.min_ssim = kVisuallyLosslessSsim;
+    t.min_ssim_quality = kVisuallyLosslessMinQuality;
+  }
   if (!t.any() && (!a.min_quality.empty() || a.no_resize))
     throw CLI::ValidationError("--min-quality/--no-resize",
                                "need a target: -S SIZE, --min-ssim or --visually-lossless");

@@ -367,8 +367,9 @@ Outcome fit_target(ByteView input, const Options& options) {
     const bool full_size = !fit || (fit->width == s.image.width && fit->height == s.image.height);
     if (full_size) {
       const encoder::Prepared prepared = encoder::prepare(s.image, s.subsampling, 0);
-      const SsimPick pick = lowest_quality_for_ssim(s, prepared, *target.min_ssim,
-                                                    std::min(min_q, hi), hi, options.limits);
+      const double lo = std::min(std::max(min_q, target.min_ssim_quality), hi);
+      const SsimPick pick =
+          lowest_quality_for_ssim(s, prepared, *target.min_ssim, lo, hi, options.limits);
       trials += pick.trials;
       if (pick.quality) {
         const Bytes bare = encoder::encode(prepared, *pick.quality, size_tuning());

@@ -9,8 +9,10 @@
 
 namespace jpegopt {
 
-// --visually-lossless is --min-ssim at this threshold (calibration: docs/target-size.md).
-inline constexpr double kVisuallyLosslessSsim = 0.985;
+// --visually-lossless is --min-ssim at this threshold with this floor quality: every output of the
+// calibration set then stays below butteraugli 1.5 (bench/calibrate.py, docs/target-size.md).
+inline constexpr double kVisuallyLosslessSsim = 0.995;
+inline constexpr double kVisuallyLosslessMinQuality = 90;
 
 // The target path of process(): options.target.any() must hold. Tries the lossless optimizer
 // first; then re-encodes at the highest quality that fits (and, with a visual target, the lowest

@@ -144,3 +144,17 @@ TEST_CASE("cli target: the huge-page re-exec gives the same file and report", "[
   CHECK(plain.err == preset.err);
   CHECK(read_bytes(tmp / "a" / "out.jpg") == read_bytes(tmp / "b" / "out.jpg"));
 }
+
+TEST_CASE("cli target: --visually-lossless is SSIM 0.995 at quality 90 or more", "[cli][target]") {
+  TempDir tmp;
+  const auto in = samples_dir() / "skimage-chelsea-cat-451x300-rgb.png";
+  const auto vl = tmp / "vl.jpg";
+  const auto r = run_jpegopt({"--json", "--visually-lossless", "-o", vl.string(), in.string()});
+  REQUIRE(r.exit_code == 0);
+  const auto quality_at = r.out.find("\"quality\":");
+  REQUIRE(quality_at != std::string::npos);
+  CHECK(std::stod(r.out.substr(quality_at + 10)) >= 90);
+  const auto ssim_at = r.out.find("\"ssim\":");
+  REQUIRE(ssim_at != std::string::npos);
+  CHECK(std::stod(r.out.substr(ssim_at + 7)) >= 0.995);
+}

@@ -2,6 +2,10 @@
 
 #include <cstring>
 
+#include "core/jpeg_file.hpp"
+#include "core/jpeg_pixels.hpp"
+#include "core/metrics.hpp"
+#include "core/png_reader.hpp"
 #include "core/target.hpp"
 #include "jpegopt/error.hpp"
 #include "support/synth.hpp"
@@ -191,4 +195,38 @@ TEST_CASE("target: the lossless attempt is skipped only when it cannot fit", "[t
     rotate.transform.transform = Transform::Rot90;
     CHECK_FALSE(lossless_out_of_reach(input, rotate, size / 3));
   }
+}
+
+TEST_CASE("target: --min-ssim meets the SSIM - and the visual floor quality is honoured",
+          "[target]") {
+  // PNG input: no lossless rewrite competes with the re-encode.
+  const Bytes input = read_bytes(samples_dir() / "skimage-chelsea-cat-451x300-rgb.png");
+  const Image source = png::read(input, Limits{}, {255, 255, 255});
+  auto ssim_of = [&](const Bytes& out) {
+    const JpegFile f = JpegFile::parse(out);
+    return metrics::ssim_luma(source,
+                              jpeg_pixels::decode(ByteView(f.data()).first(f.primary_end()), {}));
+  };
+  Options o;
+  o.target.min_ssim = 0.95;
+  const Outcome low = fit_target(input, o);
+  REQUIRE(low.status == FileStatus::Optimized);
+  REQUIRE(low.quality);
+  REQUIRE(low.ssim);
+  CHECK(*low.ssim >= 0.95);
+  CHECK(ssim_of(low.bytes) >= 0.95);  // measured again on the written file
+  REQUIRE(*low.quality < 90);         // else the floor below proves nothing
+
+  o.target.min_ssim_quality = 90;
+  const Outcome floored = fit_target(input, o);
+  REQUIRE(floored.quality);
+  CHECK(*floored.quality >= 90);
+  CHECK(floored.bytes.size() > low.bytes.size());
+  CHECK(ssim_of(floored.bytes) >= 0.95);
+
+  // The floor never overrides a size limit: the size fit's quality caps the visual search.
+  o.target.max_size = SizeLimit{low.bytes.size(), 0};
+  const Outcome capped = fit_target(input, o);
+  REQUIRE(capped.status == FileStatus::Optimized);
+  CHECK(capped.bytes.size() <= low.bytes.size());
 }
