@@ -402,7 +402,11 @@ def section_target(work, sets, jpegopt, feats, jobs):
     def score(item):
         index, src, out = item
         ba = None if sets["quick"] else butteraugli(src, out)
-        return index, ("" if ba is None else f"{ba:.4f}"), f"{ssim_files(src, out):.6f}"
+        try:
+            ss = f"{ssim_files(src, out):.6f}"
+        except OSError:  # Pillow cannot decode every source (arithmetic coding): no SSIM
+            ss = ""
+        return index, ("" if ba is None else f"{ba:.4f}"), ss
 
     log(f"target: butteraugli and SSIM of {len(to_score)} outputs, {jobs} at a time")
     for index, ba, ss in parallel([lambda t=t: score(t) for t in to_score], jobs):
