@@ -15,8 +15,9 @@
 
 namespace jpegopt {
 
-// Quality of a PNG conversion asked for by a resize or --to-srgb without -q: high enough that photographs show no visible
-// loss (butteraugli around 1.5 on the corpus), still several times smaller than the PNG.
+// Quality of a PNG conversion asked for by a resize or --to-srgb without -q: high enough that
+// photographs show no visible loss (butteraugli around 1.5 on the corpus), still several times
+// smaller than the PNG.
 inline constexpr double kDefaultPngQuality = 90;
 
 // Re-encodes a JPEG or PNG held in memory at options.reencode.quality (kDefaultPngQuality for PNG
