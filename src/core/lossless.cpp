@@ -458,16 +458,14 @@ SearchResult search(Source& source, Coding coding, Effort effort, bool arithmeti
   std::vector<ScanCounts> query_counts;
   const std::vector<std::size_t> sizes =
       estimator.scan_bytes(queries, stuffing, arithmetic ? nullptr : &query_counts);
-  std::map<ScanKey, std::size_t> cost;
-  std::map<ScanKey, std::size_t> index_of;
-  for (std::size_t i = 0; i < queries.size(); ++i) {
-    cost[key_of(queries[i])] = sizes[i];
+  std::map<ScanKey, std::size_t> index_of;  // into queries, sizes and query_counts
+  for (std::size_t i = 0; i < queries.size(); ++i)
     index_of[key_of(queries[i])] = i;
-  }
+  auto cost = [&](const Scan& s) { return sizes[index_of.at(key_of(s))]; };
   auto sum_cost = [&cost](const std::vector<Scan>& scans) {
     std::size_t total = 0;
     for (const auto& s : scans)
-      total += cost.at(key_of(s));
+      total += cost(s);
     return total;
   };
 
@@ -488,7 +486,7 @@ SearchResult search(Source& source, Coding coding, Effort effort, bool arithmeti
       best_to[0] = 0;
       for (std::size_t j = 1; j < b.size(); ++j)
         for (std::size_t i = 0; i < j; ++i) {
-          const std::size_t cst = best_to[i] + cost.at(key_of({{c}, b[i] + 1, b[j], ah, al}));
+          const std::size_t cst = best_to[i] + cost({{c}, b[i] + 1, b[j], ah, al});
           if (cst < best_to[j]) {
             best_to[j] = cst;
             from[j] = i;

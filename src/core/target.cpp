@@ -81,6 +81,17 @@ std::vector<Bytes> icc_segments(ByteView icc) {
   return out;
 }
 
+// The primary image's bytes without its APPn/COM segments: what the entropy-coded image and its
+// tables take.
+std::size_t image_bytes_of(const JpegFile& file) {
+  std::size_t meta = 0;
+  for (const auto& part : file.parts())
+    if (part.type == PartType::Segment && part.marker >= 0xE0 && part.marker <= 0xFE)
+      meta += part.size;
+  const std::size_t primary = file.primary_end();
+  return primary > meta ? primary - meta : primary;
+}
+
 // Everything a trial needs, computed once: the decoded pixels, what metadata goes around the
 // encoded image, and a guess of where the search should start.
 struct Source {
@@ -126,12 +137,7 @@ Source load(ByteView input, const Options& options) {
                         ? options.reencode.subsampling
                         : source_subsampling(s.file->frame());
     s.quality = source_quality(*s.file);
-    std::size_t meta = 0;
-    for (const auto& part : s.file->parts())
-      if (part.type == PartType::Segment && part.marker >= 0xE0 && part.marker <= 0xFE)
-        meta += part.size;
-    const std::size_t primary = s.file->primary_end();
-    s.image_bytes = primary > meta ? primary - meta : primary;
+    s.image_bytes = image_bytes_of(*s.file);
   }
   if (is_png(input) && options.reencode.subsampling != Subsampling::Auto)
     s.subsampling = options.reencode.subsampling;
@@ -274,23 +280,18 @@ bool lossless_out_of_reach(ByteView input, const Options& options, std::uint64_t
   if (frame.sof_marker == 0 || frame.lossless() || frame.hierarchical() || frame.precision != 8 ||
       frame.height == 0)
     return false;
-  std::uint64_t icc_bytes = 0, meta = 0;
-  for (const auto& part : file.parts()) {
-    if (part.type != PartType::Segment || part.marker < 0xE0 || part.marker > 0xFE) continue;
-    meta += part.size;
-    if (part.marker == 0xE2 &&
+  std::uint64_t icc_bytes = 0;
+  for (const auto& part : file.parts())
+    if (part.type == PartType::Segment && part.marker == 0xE2 &&
         classify_segment(0xE2, file.payload_of(part)).kind == SegmentKind::Icc)
       icc_bytes += part.payload_size();
-  }
   if (icc_bytes > options.limits.max_metadata_bytes) return false;
   const metadata::Plan plan = metadata::plan(file, options.metadata);
   if (plan.c2pa_kept) return false;
   std::uint64_t kept = 0;
   for (const auto& seg : plan.segments)
     kept += seg.size();
-  const std::uint64_t primary = file.primary_end();
-  const std::uint64_t image = primary > meta ? primary - meta : primary;
-  return image / 2 + kept > limit;
+  return image_bytes_of(file) / 2 + kept > limit;
 }
 
 Outcome fit_target(ByteView input, const Options& options) {
