@@ -89,7 +89,7 @@ void forward_dct(const double (&in)[64], float* out) {
 // A component's samples at its own resolution, before the DCT (level shift not yet applied).
 struct Samples {
   int width = 0, height = 0;
-  std::vector<float> values;
+  UninitVector<float> values;
   float at(int x, int y) const {  // edge replication outside the plane
     x = std::min(x, width - 1);
     y = std::min(y, height - 1);
@@ -190,7 +190,7 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   const auto [near_y, far_y] = taps(height, vf, sub.height);
   const float wy = vf == 2 ? 0.75f : 1.0f;
   const float wx = hf == 2 ? 0.75f : 1.0f;
-  std::vector<float> corrected(sub.values.size());
+  UninitVector<float> corrected(sub.values.size());
   for (int pass = 0; pass < refinements; ++pass) {
     auto upsampled = [&](int x, int y) {
       const auto row = [&](int sy) {

@@ -9,6 +9,10 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "core/bytes.hpp"
@@ -17,14 +21,38 @@
 
 namespace jpegopt::encoder {
 
+// An allocator whose resize() leaves new elements default-initialized (for float: unset), for
+// buffers that are written in full right after: value-initializing them first was a memset of
+// every coefficient, and the first touch of fresh pages, for nothing.
+template <class T>
+struct DefaultInitAllocator : std::allocator<T> {
+  template <class U>
+  struct rebind {
+    using other = DefaultInitAllocator<U>;
+  };
+  DefaultInitAllocator() = default;
+  template <class U>
+  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    std::construct_at(p, std::forward<Args>(args)...);
+  }
+};
+template <class T>
+using UninitVector = std::vector<T, DefaultInitAllocator<T>>;
+
 // One component after prepare(): its sampling factors and the unquantized DCT coefficients of
 // every block (64 per block, natural row-major order, true DCT scale: a flat block of value v
 // has DC 8 * (v - 128)).
 struct Plane {
   int h_samp = 1, v_samp = 1;
   int width_in_blocks = 0, height_in_blocks = 0;
-  int quant_table = 0;  // 0 = luma table, 1 = chroma table
-  std::vector<float> coefficients;
+  int quant_table = 0;               // 0 = luma table, 1 = chroma table
+  UninitVector<float> coefficients;  // every element written by prepare()
   const float* block(int bx, int by) const {
     return coefficients.data() +
            (static_cast<std::size_t>(by) * static_cast<std::size_t>(width_in_blocks) +

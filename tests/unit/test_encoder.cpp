@@ -602,7 +602,8 @@ TEST_CASE("prepare equals the plane-based reference coefficient for coefficient"
       const auto expected = reference::prepare(img, 1, 1, 0);
       REQUIRE(prepared.planes().size() == expected.size());
       for (std::size_t c = 0; c < expected.size(); ++c)
-        CHECK(prepared.planes()[c].coefficients == expected[c]);
+        CHECK(std::vector<float>(prepared.planes()[c].coefficients.begin(),
+                                 prepared.planes()[c].coefficients.end()) == expected[c]);
     }
     for (const Case& k : cases)
       for (int refinements = 0; refinements <= 2; ++refinements) {
@@ -614,7 +615,8 @@ TEST_CASE("prepare equals the plane-based reference coefficient for coefficient"
         for (std::size_t c = 0; c < 3; ++c) {
           CHECK(prepared.planes()[c].width_in_blocks * prepared.planes()[c].height_in_blocks * 64 ==
                 static_cast<int>(expected[c].size()));
-          CHECK(prepared.planes()[c].coefficients == expected[c]);
+          CHECK(std::vector<float>(prepared.planes()[c].coefficients.begin(),
+                                   prepared.planes()[c].coefficients.end()) == expected[c]);
         }
       }
   }
