@@ -113,38 +113,26 @@ inline float cr_of(const std::uint8_t* px) {
 }
 
 // The DCT of every block of a width x height component whose samples `sample(x, y)` gives
-// (coordinates inside the component; edges are replicated to whole blocks).
-template <class Sample>
-Plane transform_samples(int width, int height, int h_samp, int v_samp, int quant_table,
-                        const Sample& sample) {
-  Plane p;
-  p.h_samp = h_samp;
-  p.v_samp = v_samp;
-  p.quant_table = quant_table;
-  p.width_in_blocks = (width + 7) / 8;
-  p.height_in_blocks = (height + 7) / 8;
-  p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
-                        static_cast<std::size_t>(p.height_in_blocks) * 64);
+// (coordinates inside the component; edges are replicated to whole blocks), in raster order:
+// each block's coefficients go to dest(bx, by), then done(bx, by, coefficients) sees them.
+template <class Sample, class Dest, class Done>
+void transform_blocks(int width, int height, const Sample& sample, const Dest& dest,
+                      const Done& done) {
+  const int width_in_blocks = (width + 7) / 8;
+  const int height_in_blocks = (height + 7) / 8;
   double block[64];
-  float* out = p.coefficients.data();
-  for (int by = 0; by < p.height_in_blocks; ++by)
-    for (int bx = 0; bx < p.width_in_blocks; ++bx, out += 64) {
+  for (int by = 0; by < height_in_blocks; ++by)
+    for (int bx = 0; bx < width_in_blocks; ++bx) {
       for (int y = 0; y < 8; ++y) {
         const int sy = std::min(by * 8 + y, height - 1);
         for (int x = 0; x < 8; ++x)
           block[y * 8 + x] =
               static_cast<double>(sample(std::min(bx * 8 + x, width - 1), sy)) - 128.0;
       }
+      float* out = dest(bx, by);
       forward_dct(block, out);
+      done(bx, by, static_cast<const float*>(out));
     }
-  return p;
-}
-
-Plane transform(const Samples& s, int h_samp, int v_samp, int quant_table) {
-  return transform_samples(s.width, s.height, h_samp, v_samp, quant_table, [&](int x, int y) {
-    return s.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(s.width) +
-                    static_cast<std::size_t>(x)];
-  });
 }
 
 // Subsampled chroma straight from the pixels, without full-resolution planes: `full(x, y)` is
@@ -235,6 +223,68 @@ Factors luma_factors(Subsampling s) {
       return {1, 2};
     default:
       return {1, 1};
+  }
+}
+
+void check_image(const Image& image, Subsampling subsampling) {
+  if (subsampling == Subsampling::Auto)
+    throw Error(ErrorCode::InvalidArgument, "encoder::prepare needs a resolved subsampling");
+  if (image.width <= 0 || image.height <= 0 || image.width > 65500 || image.height > 65500)
+    throw Error(ErrorCode::InvalidArgument,
+                fmt::format("cannot encode a {}x{} image", image.width, image.height));
+  const std::size_t w = static_cast<std::size_t>(image.width);
+  const std::size_t h = static_cast<std::size_t>(image.height);
+  if (image.pixels.size() < w * h * static_cast<std::size_t>(image.channels()))
+    throw Error(ErrorCode::InvalidArgument, "image pixel buffer is too small");
+}
+
+Subsampling written_subsampling(const Image& image, Subsampling subsampling) {
+  return image.format == PixelFormat::Rgb ? subsampling : Subsampling::S444;
+}
+
+Plane geometry(int width, int height, int h_samp, int v_samp, int quant_table) {
+  Plane p;
+  p.h_samp = h_samp;
+  p.v_samp = v_samp;
+  p.quant_table = quant_table;
+  p.width_in_blocks = (width + 7) / 8;
+  p.height_in_blocks = (height + 7) / 8;
+  return p;
+}
+
+// Calls visit(ci, plane, width, height, sample) for each component of `image` in order: `plane`
+// has the component's geometry (no coefficients), its samples are width x height and
+// sample(x, y) gives them as floats (colour-converted and subsampled, not level-shifted).
+template <class Visit>
+void for_each_component(const Image& image, Subsampling subsampling, int chroma_refinements,
+                        const Visit& visit) {
+  const int nc = image.channels();
+  auto pixel = [&](int x, int y) {
+    return image.row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(nc);
+  };
+  const int w = image.width, h = image.height;
+  if (image.format == PixelFormat::Rgb) {
+    const Factors f = luma_factors(subsampling);
+    visit(0, geometry(w, h, f.h, f.v, 0), w, h, [&](int x, int y) { return luma_of(pixel(x, y)); });
+    for (int c = 1; c < 3; ++c) {
+      auto chroma = [&](int x, int y) { return c == 1 ? cb_of(pixel(x, y)) : cr_of(pixel(x, y)); };
+      if (f.h == 1 && f.v == 1) {
+        visit(c, geometry(w, h, 1, 1, 1), w, h, chroma);
+      } else {
+        const Samples sub = subsample_chroma(w, h, f.h, f.v, chroma_refinements, chroma);
+        visit(
+            c, geometry(sub.width, sub.height, 1, 1, 1), sub.width, sub.height, [&](int x, int y) {
+              return sub.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
+                                static_cast<std::size_t>(x)];
+            });
+      }
+    }
+  } else {
+    // Gray: one luma component. CMYK: four components sharing the luma table, as
+    // jpeg_set_colorspace(JCS_CMYK) sets them.
+    for (int c = 0; c < nc; ++c)
+      visit(c, geometry(w, h, 1, 1, 0), w, h,
+            [&](int x, int y) { return static_cast<float>(pixel(x, y)[c]); });
   }
 }
 
@@ -449,48 +499,28 @@ std::array<std::uint16_t, 64> quant_table(int which, double quality, const Tunin
 }
 
 Prepared prepare(const Image& image, Subsampling subsampling, int chroma_refinements) {
-  if (subsampling == Subsampling::Auto)
-    throw Error(ErrorCode::InvalidArgument, "encoder::prepare needs a resolved subsampling");
-  if (image.width <= 0 || image.height <= 0 || image.width > 65500 || image.height > 65500)
-    throw Error(ErrorCode::InvalidArgument,
-                fmt::format("cannot encode a {}x{} image", image.width, image.height));
-  const std::size_t w = static_cast<std::size_t>(image.width);
-  const std::size_t h = static_cast<std::size_t>(image.height);
-  const int nc = image.channels();
-  if (image.pixels.size() < w * h * static_cast<std::size_t>(nc))
-    throw Error(ErrorCode::InvalidArgument, "image pixel buffer is too small");
-
+  check_image(image, subsampling);
   Prepared out;
   out.width_ = image.width;
   out.height_ = image.height;
   out.format_ = image.format;
-  out.subsampling_ = image.format == PixelFormat::Rgb ? subsampling : Subsampling::S444;
-
-  auto pixel = [&](int x, int y) {
-    return image.row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(nc);
-  };
-  if (image.format == PixelFormat::Rgb) {
-    const Factors f = luma_factors(out.subsampling_);
-    out.planes_.push_back(transform_samples(image.width, image.height, f.h, f.v, 0,
-                                            [&](int x, int y) { return luma_of(pixel(x, y)); }));
-    for (int c = 1; c < 3; ++c) {
-      auto chroma = [&](int x, int y) { return c == 1 ? cb_of(pixel(x, y)) : cr_of(pixel(x, y)); };
-      if (f.h == 1 && f.v == 1) {
-        out.planes_.push_back(transform_samples(image.width, image.height, 1, 1, 1, chroma));
-      } else {
-        const Samples sub =
-            subsample_chroma(image.width, image.height, f.h, f.v, chroma_refinements, chroma);
-        out.planes_.push_back(transform(sub, 1, 1, 1));
-      }
-    }
-  } else {
-    // Gray: one luma component. CMYK: four components sharing the luma table, as
-    // jpeg_set_colorspace(JCS_CMYK) sets them.
-    for (int c = 0; c < nc; ++c)
-      out.planes_.push_back(
-          transform_samples(image.width, image.height, 1, 1, 0,
-                            [&](int x, int y) { return static_cast<float>(pixel(x, y)[c]); }));
-  }
+  out.subsampling_ = written_subsampling(image, subsampling);
+  for_each_component(
+      image, out.subsampling_, chroma_refinements,
+      [&](int, Plane p, int width, int height, const auto& sample) {
+        p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
+                              static_cast<std::size_t>(p.height_in_blocks) * 64);
+        float* coefficients = p.coefficients.data();
+        const auto row = static_cast<std::size_t>(p.width_in_blocks);
+        transform_blocks(
+            width, height, sample,
+            [&](int bx, int by) {
+              return coefficients +
+                     (static_cast<std::size_t>(by) * row + static_cast<std::size_t>(bx)) * 64;
+            },
+            [](int, int, const float*) {});
+        out.planes_.push_back(std::move(p));
+      });
   return out;
 }
 
@@ -498,27 +528,31 @@ Bytes encode(const Prepared& prepared, double quality) {
   return encode(prepared, quality, Tuning::best());
 }
 
-Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Entropy entropy) {
-  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
-                                                               quant_table(1, quality, tuning)};
-  const auto& planes = prepared.planes();
-  const int nc = static_cast<int>(planes.size());
+namespace {
 
+// Writes a JPEG of the given geometry whose quantized coefficients fill(rows) stores:
+// rows(ci, by) is block row `by` of component ci in libjpeg's arrays (fetched under the guard).
+template <class Fill>
+Bytes write_coefficients(int width, int height, PixelFormat format,
+                         const std::vector<Plane>& planes,
+                         const std::array<std::array<std::uint16_t, 64>, 2>& tables,
+                         Entropy entropy, const Fill& fill) {
+  const int nc = static_cast<int>(planes.size());
   Bytes out;
   lj::Compressor enc(out);
   jpeg_compress_struct* c = enc.get();
   jvirt_barray_ptr arrays[4] = {};
-  const J_COLOR_SPACE space = prepared.format() == PixelFormat::Gray   ? JCS_GRAYSCALE
-                              : prepared.format() == PixelFormat::Cmyk ? JCS_CMYK
-                                                                       : JCS_YCbCr;
+  const J_COLOR_SPACE space = format == PixelFormat::Gray   ? JCS_GRAYSCALE
+                              : format == PixelFormat::Cmyk ? JCS_CMYK
+                                                            : JCS_YCbCr;
   unsigned int table_values[2][64];
   for (int t = 0; t < 2; ++t)
     for (int k = 0; k < 64; ++k)
       table_values[t][k] = tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)];
 
   enc.run([&] {
-    c->image_width = static_cast<JDIMENSION>(prepared.width());
-    c->image_height = static_cast<JDIMENSION>(prepared.height());
+    c->image_width = static_cast<JDIMENSION>(width);
+    c->image_height = static_cast<JDIMENSION>(height);
     c->input_components = nc;
     c->in_color_space = space == JCS_YCbCr ? JCS_RGB : space;
     jpeg_set_defaults(c);
@@ -547,21 +581,18 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Ent
     jpeg_write_coefficients(c, arrays);  // realizes the arrays
   });
 
-  // Quantizes straight into libjpeg's arrays (row pointers fetched under the guard). With
-  // trellis, plain quantization's symbol statistics give the rate model first.
-  auto for_each_block = [&](int ci, const auto& visit) {
+  fill([&](int ci, int by) {
+    JBLOCKARRAY rows = nullptr;
+    enc.run([&] {
+      rows = (*c->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(c), arrays[ci],
+                                           static_cast<JDIMENSION>(by), 1, TRUE);
+    });
+    return rows[0];
+  });
+  // The MCU padding rows below are never read (libjpeg makes dummy blocks), but the array must
+  // count them as written: without pre-zeroing, reading an unwritten row is an error.
+  for (int ci = 0; ci < nc; ++ci) {
     const Plane& p = planes[static_cast<std::size_t>(ci)];
-    for (int by = 0; by < p.height_in_blocks; ++by) {
-      JBLOCKARRAY rows = nullptr;
-      enc.run([&] {
-        rows = (*c->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(c), arrays[ci],
-                                             static_cast<JDIMENSION>(by), 1, TRUE);
-      });
-      for (int bx = 0; bx < p.width_in_blocks; ++bx)
-        visit(p.block(bx, by), rows[0][bx]);
-    }
-    // The MCU padding rows below are never read (libjpeg makes dummy blocks), but the array must
-    // count them as written: without pre-zeroing, reading an unwritten row is an error.
     const int padded = div_round_up(p.height_in_blocks, p.v_samp) * p.v_samp;
     if (padded > p.height_in_blocks)
       enc.run([&] {
@@ -569,36 +600,99 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Ent
                                       static_cast<JDIMENSION>(p.height_in_blocks),
                                       static_cast<JDIMENSION>(padded - p.height_in_blocks), TRUE);
       });
-  };
-  std::array<AcCounts, 2> counts;
-  for (int ci = 0; ci < nc; ++ci) {
-    const Plane& p = planes[static_cast<std::size_t>(ci)];
-    const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
-    AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
-    for_each_block(ci, [&](const float* in, JCOEF* dst) {
-      for (std::size_t k = 0; k < 64; ++k)
-        dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
-      if (tuning.trellis) {
-        Block b;
-        std::copy(dst, dst + 64, b.begin());
-        count.add(b);
-      }
-    });
-  }
-  if (tuning.trellis) {
-    const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
-    for (int ci = 0; ci < nc; ++ci) {
-      const auto t = static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
-      for_each_block(ci, [&](const float* in, JCOEF* dst) {
-        Block b;
-        b[0] = dst[0];  // DC keeps plain rounding
-        trellis_block(in, tables[t], rates[t], tuning.lambda, b);
-        std::copy(b.begin(), b.end(), dst);
-      });
-    }
   }
   enc.run([&] { jpeg_finish_compress(c); });
   return out;
+}
+
+void quantize_block(const float* in, const std::array<std::uint16_t, 64>& q, JCOEF* dst) {
+  for (std::size_t k = 0; k < 64; ++k)
+    dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
+}
+
+}  // namespace
+
+Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Entropy entropy) {
+  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
+                                                               quant_table(1, quality, tuning)};
+  const auto& planes = prepared.planes();
+  const int nc = static_cast<int>(planes.size());
+  // Quantizes straight into libjpeg's arrays. With trellis, plain quantization's symbol
+  // statistics give the rate model first.
+  return write_coefficients(
+      prepared.width(), prepared.height(), prepared.format(), planes, tables, entropy,
+      [&](const auto& rows_of) {
+        auto for_each_block = [&](int ci, const auto& visit) {
+          const Plane& p = planes[static_cast<std::size_t>(ci)];
+          for (int by = 0; by < p.height_in_blocks; ++by) {
+            JBLOCKROW row = rows_of(ci, by);
+            for (int bx = 0; bx < p.width_in_blocks; ++bx)
+              visit(p.block(bx, by), row[bx]);
+          }
+        };
+        std::array<AcCounts, 2> counts;
+        for (int ci = 0; ci < nc; ++ci) {
+          const Plane& p = planes[static_cast<std::size_t>(ci)];
+          const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+          AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
+          for_each_block(ci, [&](const float* in, JCOEF* dst) {
+            quantize_block(in, q, dst);
+            if (tuning.trellis) {
+              Block b;
+              std::copy(dst, dst + 64, b.begin());
+              count.add(b);
+            }
+          });
+        }
+        if (!tuning.trellis) return;
+        const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
+        for (int ci = 0; ci < nc; ++ci) {
+          const auto t = static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
+          for_each_block(ci, [&](const float* in, JCOEF* dst) {
+            Block b;
+            b[0] = dst[0];  // DC keeps plain rounding
+            trellis_block(in, tables[t], rates[t], tuning.lambda, b);
+            std::copy(b.begin(), b.end(), dst);
+          });
+        }
+      });
+}
+
+Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
+             Entropy entropy) {
+  if (tuning.trellis)  // needs every coefficient twice: prepare them once
+    return encode(prepare(image, subsampling), quality, tuning, entropy);
+  check_image(image, subsampling);
+  const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
+                                                               quant_table(1, quality, tuning)};
+  const Subsampling written = written_subsampling(image, subsampling);
+  // The components' geometry, as for_each_component gives it.
+  std::vector<Plane> planes;
+  if (image.format == PixelFormat::Rgb) {
+    const Factors f = luma_factors(written);
+    planes.push_back(geometry(image.width, image.height, f.h, f.v, 0));
+    for (int c = 1; c < 3; ++c)
+      planes.push_back(
+          geometry(div_round_up(image.width, f.h), div_round_up(image.height, f.v), 1, 1, 1));
+  } else {
+    for (int c = 0; c < image.channels(); ++c)
+      planes.push_back(geometry(image.width, image.height, 1, 1, 0));
+  }
+  return write_coefficients(
+      image.width, image.height, image.format, planes, tables, entropy, [&](const auto& rows_of) {
+        for_each_component(image, written, kChromaRefinements,
+                           [&](int ci, const Plane& p, int width, int height, const auto& sample) {
+                             const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+                             float coefficients[64];
+                             JBLOCKROW row = nullptr;
+                             transform_blocks(
+                                 width, height, sample, [&](int, int) { return coefficients; },
+                                 [&](int bx, int by, const float* in) {
+                                   if (bx == 0) row = rows_of(ci, by);
+                                   quantize_block(in, q, row[bx]);
+                                 });
+                           });
+      });
 }
 
 }  // namespace jpegopt::encoder

@@ -126,6 +126,12 @@ enum class Entropy { Optimized, Standard };
 Bytes encode(const Prepared& prepared, double quality);
 Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning,
              Entropy entropy = Entropy::Optimized);
+// encode(prepare(image, subsampling), quality, tuning, entropy) for one quality, the same bytes,
+// without the prepared planes: each block is transformed and quantized straight into libjpeg's
+// coefficient arrays (a 4-byte float per coefficient less to write and read). With trellis it
+// is that call.
+Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
+             Entropy entropy = Entropy::Optimized);
 
 // The quantization table encode() uses for `quality`: 0 = luma (Annex K.1), 1 = chroma (K.2),
 // natural order, baseline (1..255). At integer qualities it equals libjpeg's jpeg_set_quality()

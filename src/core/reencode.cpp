@@ -261,8 +261,8 @@ Outcome reencode(ByteView input, const Options& options) {
   if (subsampling == Subsampling::Auto) subsampling = subsampling_for_pixels(image);
 
   // finish() only reads the bare JPEG's coefficients: Annex K Huffman tables spare a pass.
-  const Bytes bare = encoder::encode(encoder::prepare(image, subsampling), quality,
-                                     encoder::Tuning::best(), encoder::Entropy::Standard);
+  const Bytes bare = encoder::encode(image, subsampling, quality, encoder::Tuning::best(),
+                                     encoder::Entropy::Standard);
   Wrapper wrapper = make_wrapper(input, image, options);
   if (wrapper.plan.c2pa_kept) {
     Outcome skipped;

@@ -641,3 +641,33 @@ TEST_CASE("Standard Huffman tables carry the same coefficients as optimized ones
         CHECK(test::decode_pixels(standard) == test::decode_pixels(optimized));
       }
 }
+
+TEST_CASE("encoding an image directly gives the bytes of encoding its prepared planes",
+          "[encoder]") {
+  const std::pair<int, int> sizes[] = {{1, 1}, {7, 5}, {37, 23}, {33, 18}, {64, 49}};
+  for (const auto& [w, h] : sizes) {
+    for (const PixelFormat format : {PixelFormat::Gray, PixelFormat::Cmyk}) {
+      CAPTURE(w, h, static_cast<int>(format));
+      const Image img = test_image(w, h, format);
+      CHECK(encoder::encode(img, Subsampling::S420, 75, encoder::Tuning::best()) ==
+            encoder::encode(encoder::prepare(img, Subsampling::S420), 75, encoder::Tuning::best()));
+    }
+    for (const Subsampling s :
+         {Subsampling::S444, Subsampling::S422, Subsampling::S420, Subsampling::S440})
+      for (const auto entropy : {encoder::Entropy::Optimized, encoder::Entropy::Standard})
+        for (const double q : {40.0, 85.5, 95.0}) {
+          CAPTURE(w, h, static_cast<int>(s), static_cast<int>(entropy), q);
+          const Image img = test_image(w, h);
+          CHECK(encoder::encode(img, s, q, encoder::Tuning::best(), entropy) ==
+                encoder::encode(encoder::prepare(img, s), q, encoder::Tuning::best(), entropy));
+          CHECK(encoder::encode(img, s, q, encoder::Tuning::plain(), entropy) ==
+                encoder::encode(encoder::prepare(img, s), q, encoder::Tuning::plain(), entropy));
+        }
+  }
+  encoder::Tuning trellis = encoder::Tuning::best();
+  trellis.trellis = true;
+  const Image img = test_image(37, 23);
+  CHECK(encoder::encode(img, Subsampling::S420, 60, trellis) ==
+        encoder::encode(encoder::prepare(img, Subsampling::S420), 60, trellis));
+  CHECK_THROWS_AS(encoder::encode(img, Subsampling::Auto, 60, encoder::Tuning::best()), Error);
+}
