@@ -148,7 +148,7 @@ void bind_optimize_args(CLI::App& app, OptimizeArgs& a) {
   batch->add_flag("--check", a.check, "Write nothing; exit 3 if some file would shrink");
 
   auto* re = app.add_option_group("Re-encoding");
-  re->add_option("-q,--quality", a.quality, "Re-encode at quality 1..100 (also converts PNG)");
+  re->add_option("-q,--quality", a.quality, "Re-encode at quality 1..100 (also converts PNG/PNM)");
   re->add_flag("--force-reencode", a.force_reencode, "Re-encode even above the input's quality");
   re->add_option("--subsampling", a.subsampling, "Chroma: auto (default), 444, 422, 420, 440");
   re->add_option("--background", a.background, "PNG alpha background: #rrggbb|white|black");

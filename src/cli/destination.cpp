@@ -13,7 +13,7 @@ bool is_png_name(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-  return ext == ".png";
+  return ext == ".png" || ext == ".ppm" || ext == ".pgm" || ext == ".pnm";
 }
 
 bool replaces_input(const Input& input, const OutputMode& mode) {

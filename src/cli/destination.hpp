@@ -24,10 +24,11 @@ struct OutputMode {
 // path would leave DEST (an absolute path or a '..' component).
 std::filesystem::path output_path(const Input& input, const OutputMode& mode, bool original_bytes);
 
-// True when the result replaces the input file itself (in place, no suffix, not a PNG).
+// True when the result replaces the input file itself (in place, no suffix, not a PNG or PNM).
 bool replaces_input(const Input& input, const OutputMode& mode);
 
-// True for a .png extension in any letter case.
+// True for a .png, .ppm, .pgm or .pnm extension in any letter case (pixel input: the result
+// gets a .jpg name).
 bool is_png_name(const std::filesystem::path& path);
 
 // Checks every folder between `dest` and `target` (which must lie below it): each must be a real

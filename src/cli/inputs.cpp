@@ -231,7 +231,7 @@ bool has_image_extension(const fs::path& path, bool include_png) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), lower);
   return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe" || ext == ".jfif" ||
-         (include_png && ext == ".png");
+         (include_png && (ext == ".png" || ext == ".ppm" || ext == ".pgm" || ext == ".pnm"));
 }
 
 std::vector<std::string> split_file_list(std::string_view text, bool nul) {

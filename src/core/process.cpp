@@ -6,6 +6,7 @@
 #include "jpegopt/error.hpp"
 #include "jpegopt/optimize.hpp"
 
+#include "core/pnm_reader.hpp"
 #include "core/reencode.hpp"
 
 namespace jpegopt {
@@ -25,6 +26,9 @@ Outcome process(std::span<const std::uint8_t> input, const Options& options) {
   if (is_png(input))
     throw Error(ErrorCode::InvalidArgument,
                 "PNG input: add -q N (e.g. -q 90) or -S SIZE to convert it to JPEG");
+  if (pnm::is_pnm(input))
+    throw Error(ErrorCode::InvalidArgument,
+                "PNM input: add -q N (e.g. -q 90) or -S SIZE to convert it to JPEG");
   return optimize(input, options);
 }
 

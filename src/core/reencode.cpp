@@ -15,6 +15,7 @@
 #include "core/lossless.hpp"
 #include "core/metrics.hpp"
 #include "core/png_reader.hpp"
+#include "core/pnm_reader.hpp"
 #include "core/resize.hpp"
 #include "core/segment_kind.hpp"
 #include "core/tables.hpp"
@@ -158,7 +159,7 @@ Subsampling subsampling_for_pixels(const Image& image) {
 Wrapper make_wrapper(ByteView input, const Image& pixels, const Options& options) {
   Wrapper w;
   const MetadataPolicy& policy = options.metadata;
-  if (!is_png(input)) {
+  if (!is_png(input) && !pnm::is_pnm(input)) {
     w.source = JpegFile::parse(Bytes(input.begin(), input.end()));
     w.plan = metadata::plan(*w.source, policy);
     w.removed = w.plan.removed;
@@ -221,7 +222,7 @@ Finished finish(const Wrapper& wrapper, ByteView bare_jpeg, const Options& optio
 
 Outcome reencode(ByteView input, const Options& options) {
   using namespace reencoding;
-  const bool png_input = is_png(input);
+  const bool png_input = is_png(input) || pnm::is_pnm(input);  // pixels, not a JPEG
   double quality = options.reencode.quality.value_or(kDefaultPngQuality);
   encoder::quality_scale(quality);  // validates 1..100 before any work
   // Resizing and colour conversion need new pixels: the lossless path cannot do them, so the
@@ -233,7 +234,8 @@ Outcome reencode(ByteView input, const Options& options) {
   Subsampling subsampling = options.reencode.subsampling;
   std::optional<Outcome> lossless;
   if (png_input) {
-    image = png::read(input, options.limits, options.reencode.background);
+    image = pnm::is_pnm(input) ? pnm::read(input, options.limits)
+                               : png::read(input, options.limits, options.reencode.background);
     target = resize::fit({image.width, image.height}, options.reencode.resize, image.orientation);
   } else {
     const JpegFile file = JpegFile::parse(Bytes(input.begin(), input.end()));

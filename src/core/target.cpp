@@ -14,6 +14,7 @@
 #include "core/metadata.hpp"
 #include "core/metrics.hpp"
 #include "core/png_reader.hpp"
+#include "core/pnm_reader.hpp"
 #include "core/resize.hpp"
 #include "core/segment_kind.hpp"
 #include "core/size_search.hpp"
@@ -105,8 +106,9 @@ struct Source {
 
 Source load(ByteView input, const Options& options) {
   Source s;
-  if (is_png(input)) {
-    s.image = png::read(input, options.limits, options.reencode.background);
+  if (is_png(input) || pnm::is_pnm(input)) {
+    s.image = pnm::is_pnm(input) ? pnm::read(input, options.limits)
+                                 : png::read(input, options.limits, options.reencode.background);
     s.subsampling = Subsampling::S444;  // graphics and screenshots: keep colour edges sharp
     if (!s.image.icc.empty() && !options.metadata.strips(MetaKind::Icc))
       s.plan.segments = icc_segments(s.image.icc);
@@ -139,7 +141,7 @@ Source load(ByteView input, const Options& options) {
     s.quality = source_quality(*s.file);
     s.image_bytes = image_bytes_of(*s.file);
   }
-  if (is_png(input) && options.reencode.subsampling != Subsampling::Auto)
+  if ((is_png(input) || pnm::is_pnm(input)) && options.reencode.subsampling != Subsampling::Auto)
     s.subsampling = options.reencode.subsampling;
   return s;
 }
@@ -302,7 +304,7 @@ Outcome fit_target(ByteView input, const Options& options) {
   // changes at all.
   std::optional<Outcome> lossless;
   std::size_t lossless_size = SIZE_MAX;
-  if (!is_png(input) && !lossless_out_of_reach(input, options, limit)) {
+  if (!is_png(input) && !pnm::is_pnm(input) && !lossless_out_of_reach(input, options, limit)) {
     lossless = optimize(input, options);
     lossless->mode = Mode::Target;
     if (lossless->status == FileStatus::Skipped) return *lossless;

@@ -66,6 +66,10 @@ TEST_CASE("has_image_extension: JPEG names in any case - PNG when asked", "[inpu
   for (const char* name : {"a.png", "a.gif", "a", "jpg", "a.jpg.txt", ".jpgx"})
     CHECK_FALSE(has_image_extension(name, false));
   CHECK(has_image_extension("a.PNG", true));
+  for (const char* name : {"a.ppm", "a.PGM", "a.pnm"}) {
+    CHECK(has_image_extension(name, true));
+    CHECK_FALSE(has_image_extension(name, false));
+  }
 }
 
 TEST_CASE("split_file_list: lines - CRLF - NUL", "[inputs]") {
