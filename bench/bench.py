@@ -30,6 +30,9 @@ CONVERT = "/usr/bin/convert"  # ImageMagick itself, not a stand-in earlier on PA
 
 RD_QUALITIES = list(range(40, 96, 5))
 RD_QUALITIES_QUICK = [40, 60, 75, 85, 95]
+# The one quality at which jpegopt is also timed from the PNG (the rate-distortion encodes read the
+# PNM that cjpeg reads): what PNG input costs on top.
+RD_PNG_QUALITY = 85
 # KiB, because jpegoptim's --size counts only in KiB: every tool then aims at the same byte count.
 TARGETS = [("100 KiB", 100 * 1024), ("200 KiB", 200 * 1024), ("500 KiB", 500 * 1024),
            ("1 MiB", 1024 * 1024)]
@@ -273,8 +276,12 @@ def prepare(work, quick):
 
 
 def rd_commands(jpegopt, q, ref_png, ref_pnm, out):
+    """Both encoders read the same PPM/PGM (encoder against encoder); "jpegopt-png" is jpegopt from
+    the PNG of the same pixels (same output, plus the PNG decode)."""
     return {
-        "jpegopt": [jpegopt, "--quality", str(q), "--strip", "all", "-o", str(out), str(ref_png)],
+        "jpegopt": [jpegopt, "--quality", str(q), "--strip", "all", "-o", str(out), str(ref_pnm)],
+        "jpegopt-png": [jpegopt, "--quality", str(q), "--strip", "all", "-o", str(out),
+                        str(ref_png)],
         "cjpeg": ["cjpeg", "-quality", str(q), "-optimize", "-progressive", "-outfile", str(out),
                   str(ref_pnm)],
     }
@@ -297,6 +304,22 @@ def section_rd(work, sets, jpegopt, feats, jobs):
             log(f"rd: {enc} q{q} {f['name']}: failed: {res.err.strip()[:200]}")
             out = None
         encoded.append((set_name, f, q, enc, out, res.cpu))
+
+    if "jpegopt" in encoders:
+        png_rows = []
+        for set_name, f, q, enc, out, cpu in encoded:
+            if enc != "jpegopt" or q != RD_PNG_QUALITY:
+                continue
+            png_out = out_dir / f"{set_name}--{Path(f['name']).stem}--jpegopt-png-q{q}.jpg"
+            png_out.unlink(missing_ok=True)
+            res = run(rd_commands(jpegopt, q, f["png"], f["pnm"], png_out)["jpegopt-png"])
+            same = (out is not None and png_out.exists()
+                    and png_out.read_bytes() == out.read_bytes())
+            png_rows.append([set_name, f["name"], q, f"{res.cpu:.3f}", f"{cpu:.3f}",
+                             "yes" if same else "no"])
+            png_out.unlink(missing_ok=True)
+        write_tsv(work / "results" / "rd_png.tsv",
+                  ["set", "file", "q", "cpu_png_s", "cpu_pnm_s", "same_bytes"], png_rows)
 
     def score(item):
         set_name, f, q, enc, out, cpu = item
