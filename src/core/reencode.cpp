@@ -289,9 +289,10 @@ Outcome reencode(ByteView input, const Options& options) {
   o.metadata_removed = wrapper.removed;
   o.notes = wrapper.notes;
   {
-    const JpegFile out_file = JpegFile::parse(finished.bytes);
-    const Image decoded = jpeg_pixels::decode(
-        ByteView(out_file.data()).first(out_file.primary_end()), options.limits);
+    // The SSIM of the written file, decoded from the bare JPEG: the same coefficients, tables and
+    // components (finish() verified them), so libjpeg gives the same pixels, and a baseline
+    // decode streams where the progressive one buffers every coefficient first.
+    const Image decoded = jpeg_pixels::decode(bare, options.limits);
     o.ssim = metrics::ssim_luma(image, decoded);  // compare().ssim without the channel SSIMs
   }
   if (lossless && o.bytes_out >= lossless->bytes_out) {

@@ -2,6 +2,8 @@
 
 #include <png.h>
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <functional>
@@ -398,4 +400,29 @@ TEST_CASE("reencode: PNG input gives valid JPEGs with the expected size and colo
     for (std::size_t i = 0; i < c.expected.size(); ++i)
       CHECK(std::abs(mean[i] - c.expected[i]) < 3);
   }
+}
+
+TEST_CASE("reencode: the reported SSIM is that of the written file's pixels", "[reencode][pnm]") {
+  for (const bool gray : {false, true})
+    for (const Subsampling s : {Subsampling::S420, Subsampling::S444, Subsampling::S422}) {
+      CAPTURE(gray, static_cast<int>(s));
+      const int w = 67, h = 45, nc = gray ? 1 : 3;
+      const std::string header = fmt::format("P{}\n{} {}\n255\n", gray ? 5 : 6, w, h);
+      Bytes pnm(header.begin(), header.end());
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w; ++x)
+          for (int c = 0; c < nc; ++c)
+            pnm.push_back(static_cast<std::uint8_t>((x * 7 + y * 3 + c * 50 + (x * y) % 23) % 256));
+      Options opts = with_quality(70);
+      opts.reencode.subsampling = s;
+      const Outcome o = reencode(pnm, opts);
+      REQUIRE(o.status == FileStatus::Optimized);
+      REQUIRE(o.ssim);
+      Image source;
+      source.width = w;
+      source.height = h;
+      source.format = gray ? PixelFormat::Gray : PixelFormat::Rgb;
+      source.pixels.assign(pnm.begin() + static_cast<std::ptrdiff_t>(header.size()), pnm.end());
+      CHECK(*o.ssim == metrics::compare(source, jpeg_pixels::decode(o.bytes, Limits{})).ssim);
+    }
 }
