@@ -157,6 +157,69 @@ TEST_CASE("target: downscaling keeps the aspect ratio and only happens when allo
   }
 }
 
+namespace {
+
+// The full-size file at the floor quality: what --no-resize reports as the smallest it reaches.
+std::size_t full_size_floor(const Bytes& input) {
+  Options o = with_target(1000);
+  o.target.allow_resize = false;
+  try {
+    fit_target(input, o);
+  } catch (const Error& e) {
+    const std::string m = e.what();
+    const auto at = m.find("smallest is ");
+    if (at != std::string::npos) return std::stoul(m.substr(at + 12));
+  }
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("target: a large photo's downscale fits - keeps the aspect ratio - in few trials",
+          "[target]") {
+  // 4.9 MP: large enough for the full-size estimate from sampled bands, so the downscale starts
+  // without the full-size search; the size search over scales stops close under the limit.
+  const Bytes input = read_bytes(samples_dir() / "mate-wood-2560x1920-422-exif-stdhuff.jpg");
+  for (const std::uint64_t limit : {40000, 80000, 140000}) {
+    INFO("target " << limit);
+    const Outcome o = fit_target(input, with_target(limit));
+    REQUIRE(o.status == FileStatus::Optimized);
+    CHECK(o.bytes.size() <= limit);
+    CHECK(static_cast<double>(o.bytes.size()) >= 0.9 * static_cast<double>(limit));
+    const auto [w, h] = jpeg_dimensions(o.bytes);
+    CHECK(w == o.width);
+    CHECK(h == o.height);
+    CHECK(w < 2560);
+    // One factor for both sides, each rounded to nearest.
+    CHECK(std::abs(w * 1920.0 / 2560.0 - h) <= 1.0);
+    REQUIRE(o.quality);
+    CHECK(*o.quality >= 50);
+    CHECK(o.trials >= 2);
+    CHECK(o.trials <= 6);
+    CHECK_FALSE(decode_pixels(o.bytes).empty());
+  }
+}
+
+TEST_CASE("target: a photo whose floor fits at full size is not downscaled", "[target]") {
+  // The sampled estimate only skips the full-size search when it is clearly over the limit.
+  const Bytes input = read_bytes(samples_dir() / "mate-wood-2560x1920-422-exif-stdhuff.jpg");
+  const std::size_t floor = full_size_floor(input);
+  REQUIRE(floor > 100000);
+  for (const std::uint64_t limit : {floor, floor * 11 / 10, floor * 12 / 10}) {
+    INFO("target " << limit << ", floor " << floor);
+    const Outcome o = fit_target(input, with_target(limit));
+    REQUIRE(o.status == FileStatus::Optimized);
+    CHECK(o.bytes.size() <= limit);
+    CHECK(o.width == 2560);
+    CHECK(o.height == 1920);
+  }
+  // Just under it: downscaled, and only a little.
+  const Outcome o = fit_target(input, with_target(floor - 2000));
+  CHECK(o.bytes.size() <= floor - 2000);
+  CHECK(o.width < 2560);
+  CHECK(o.width > 2200);
+}
+
 TEST_CASE("target: --min-quality raises the floor", "[target]") {
   const Bytes input =
       read_bytes(samples_dir() / "debian-softwaves-login-900x506-444-progressive.jpg");
