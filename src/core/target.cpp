@@ -40,10 +40,11 @@ constexpr double kLosslessKeepsAtLeast = 0.65;
 // (resampling also smooths away fine detail and noise at once).
 constexpr double kFarExponent = 0.9;
 constexpr double kNearExponent = 1.1;
-constexpr double kSmallStep = 0.3;   // bytes wanted / bytes now, above it: a small step
-constexpr double kAreaAim = 0.95;    // aim the floor at this share of the image's budget
-constexpr double kGoal = 0.988;      // where the quality search aims (size_search: 98.8 %)
-constexpr double kGoodEnough = 0.8;  // a floor fit this close needs no larger size
+constexpr double kSmallStep = 0.3;     // bytes wanted / bytes now, above it: a small step
+constexpr double kAreaAim = 0.95;      // aim the floor at this share of the image's budget
+constexpr double kGoal = 0.988;        // where the quality search aims (size_search: 98.8 %)
+constexpr double kGoodEnough = 0.8;    // a floor fit this close needs no larger size
+constexpr double kFallbackStep = 0.9;  // per side, from the smallest miss, when the model stalls
 
 // The source's chroma subsampling, kept by the re-encode (Auto).
 Subsampling source_subsampling(const Frame& frame) {
@@ -385,11 +386,21 @@ SizeAttempt downscale(const Source& s, std::uint64_t limit, double min_q, const 
       if (pixels <= fit_pixels * 1.04) break;  // nothing worth a resize left to gain
       pixels = std::min(pixels, std::sqrt(fit_pixels * miss_pixels));  // halfway, in log
     }
-    const double factor = std::sqrt(pixels / full_pixels);
-    const resize::Size next{
-        std::max(kMinSide, static_cast<int>(std::lround(s.width * std::min(factor, 1.0)))),
-        std::max(kMinSide, static_cast<int>(std::lround(s.height * std::min(factor, 1.0))))};
-    if (next.width >= miss.width && next.height >= miss.height) break;  // at the smallest side
+    const auto size_at = [&](double factor) {
+      factor = std::min(factor, 1.0);
+      return resize::Size{std::max(kMinSide, static_cast<int>(std::lround(s.width * factor))),
+                          std::max(kMinSide, static_cast<int>(std::lround(s.height * factor)))};
+    };
+    resize::Size next = size_at(std::sqrt(pixels / full_pixels));
+    if (next.width >= miss.width && next.height >= miss.height) {
+      // The model asks for the smallest miss again (tiny images, where the tables outweigh the
+      // pixels and sizes are not monotone; rounding): a plain step down from it instead.
+      const double miss_factor = miss.width >= miss.height
+                                     ? static_cast<double>(miss.width) / s.width
+                                     : static_cast<double>(miss.height) / s.height;
+      next = size_at(miss_factor * kFallbackStep);
+      if (next.width >= miss.width && next.height >= miss.height) break;  // at the smallest side
+    }
     if (best && next == best->size) break;
     // From the smallest decode that still holds the detail of `next`, not from full size.
     Candidate c{next,

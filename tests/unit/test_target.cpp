@@ -220,6 +220,36 @@ TEST_CASE("target: a photo whose floor fits at full size is not downscaled", "[t
   CHECK(o.width > 2200);
 }
 
+TEST_CASE("target: tiny and one-pixel-thin images still downscale to fit", "[target]") {
+  // Where the tables outweigh the pixels, sizes are not monotone in the scale and the size model
+  // stalls on the smallest miss: a plain step down from it continues the search.
+  SynthSpec cmyk;
+  cmyk.width = 32;
+  cmyk.height = 32;
+  cmyk.components = 4;
+  cmyk.h = cmyk.v = 1;
+  SynthSpec wide;
+  wide.width = 1000;
+  wide.height = 1;
+  wide.components = 1;
+  wide.h = wide.v = 1;
+  SynthSpec tall = wide;
+  std::swap(tall.width, tall.height);
+  for (const SynthSpec& spec : {cmyk, wide, tall}) {
+    INFO(spec.width << "x" << spec.height << ", " << spec.components << " components");
+    const Bytes input = make_jpeg(spec);
+    const auto limit = static_cast<std::uint64_t>(static_cast<double>(input.size()) * 0.3);
+    Options o = with_target(limit);
+    o.metadata = MetadataPolicy::all();
+    const Outcome out = fit_target(input, o);
+    REQUIRE(out.status == FileStatus::Optimized);
+    CHECK(out.bytes.size() <= limit);
+    CHECK(out.width >= 16);
+    CHECK(out.height >= 16);
+    CHECK(out.trials <= 16);
+  }
+}
+
 TEST_CASE("target: --min-quality raises the floor", "[target]") {
   const Bytes input =
       read_bytes(samples_dir() / "debian-softwaves-login-900x506-444-progressive.jpg");
