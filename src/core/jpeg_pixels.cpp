@@ -8,6 +8,7 @@
 #include "core/exif.hpp"
 #include "core/icc.hpp"
 #include "core/libjpeg.hpp"
+#include "core/metrics.hpp"
 
 namespace jpegopt::jpeg_pixels {
 
@@ -89,6 +90,29 @@ Header read_header(ByteView jpeg, const Limits& limits) {
   return header;
 }
 
+namespace {
+
+// Sets the decode parameters (djpeg's defaults) and starts the decompressor; the output header.
+Header start(lj::Decompressor& d, int scale_denom) {
+  auto* cinfo = d.get();
+  Header header;
+  header.format = format_for(cinfo->jpeg_color_space);
+  header.components = cinfo->num_components;
+  cinfo->out_color_space = output_space(header.format);
+  cinfo->scale_num = 1;
+  cinfo->scale_denom = static_cast<unsigned>(scale_denom);
+  cinfo->dct_method = JDCT_ISLOW;
+  cinfo->do_fancy_upsampling = TRUE;
+  d.run([&] { jpeg_start_decompress(cinfo); });
+  if (cinfo->output_components != channels_of(header.format))
+    throw Error(ErrorCode::Internal, "libjpeg returned an unexpected number of channels");
+  header.width = static_cast<int>(cinfo->output_width);
+  header.height = static_cast<int>(cinfo->output_height);
+  return header;
+}
+
+}  // namespace
+
 Image decode(ByteView jpeg, const Limits& limits, int scale_denom) {
   if (scale_denom != 1 && scale_denom != 2 && scale_denom != 4 && scale_denom != 8)
     throw Error(ErrorCode::InvalidArgument,
@@ -98,19 +122,12 @@ Image decode(ByteView jpeg, const Limits& limits, int scale_denom) {
   auto* cinfo = d.get();
 
   Image image;
-  image.format = format_for(cinfo->jpeg_color_space);
+  format_for(cinfo->jpeg_color_space);  // an unsupported colour space fails before the metadata
   read_metadata(*cinfo, limits, image);
-
-  cinfo->out_color_space = output_space(image.format);
-  cinfo->scale_num = 1;
-  cinfo->scale_denom = static_cast<unsigned>(scale_denom);
-  cinfo->dct_method = JDCT_ISLOW;
-  cinfo->do_fancy_upsampling = TRUE;
-  d.run([&] { jpeg_start_decompress(cinfo); });
-  if (cinfo->output_components != image.channels())
-    throw Error(ErrorCode::Internal, "libjpeg returned an unexpected number of channels");
-  image.width = static_cast<int>(cinfo->output_width);
-  image.height = static_cast<int>(cinfo->output_height);
+  const Header header = start(d, scale_denom);
+  image.format = header.format;
+  image.width = header.width;
+  image.height = header.height;
   image.pixels.resize(image.stride() * static_cast<std::size_t>(image.height));
 
   std::uint8_t* base = image.pixels.data();
@@ -123,6 +140,24 @@ Image decode(ByteView jpeg, const Limits& limits, int scale_denom) {
     jpeg_finish_decompress(cinfo);
   });
   return image;
+}
+
+double ssim_luma(const Image& a, ByteView jpeg, const Limits& limits) {
+  lj::Decompressor d(jpeg, limits);
+  d.bridge().warnings_fatal = true;
+  d.read_header();
+  const Header header = start(d, 1);
+  metrics::LumaSsim ssim(a, header.format, header.width, header.height);
+  std::vector<std::uint8_t> samples(static_cast<std::size_t>(header.width) *
+                                    static_cast<std::size_t>(channels_of(header.format)));
+  auto* cinfo = d.get();
+  JSAMPROW row = samples.data();
+  for (int y = 0; y < header.height; ++y) {
+    d.run([&] { jpeg_read_scanlines(cinfo, &row, 1); });
+    ssim.add_row(row);
+  }
+  d.run([&] { jpeg_finish_decompress(cinfo); });
+  return ssim.finish();
 }
 
 }  // namespace jpegopt::jpeg_pixels

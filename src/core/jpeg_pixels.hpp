@@ -28,4 +28,8 @@ Header read_header(ByteView jpeg, const Limits& limits);
 // never re-encoded.
 Image decode(ByteView jpeg, const Limits& limits, int scale_denom = 1);
 
+// metrics::ssim_luma(a, decode(jpeg, limits)), decoding a row at a time into the SSIM instead of
+// holding the decoded image (no image-sized buffer, so no page faults for one). Same errors.
+double ssim_luma(const Image& a, ByteView jpeg, const Limits& limits);
+
 }  // namespace jpegopt::jpeg_pixels

@@ -80,16 +80,23 @@ struct Pair {
   int channels = 0;  // channels compared (a Gray image expands to 3 next to an Rgb one)
 };
 
-Pair pair_of(const Image& a, const Image& b) {
-  if (a.width != b.width || a.height != b.height)
+// The checks of every comparison of `a` with an image of that format and size (`b`, when held
+// whole, has its buffer checked too): sizes, an empty image, CMYK against non-CMYK.
+void check_pair(const Image& a, PixelFormat b_format, int b_width, int b_height,
+                const Image* b = nullptr) {
+  if (a.width != b_width || a.height != b_height)
     throw Error(ErrorCode::InvalidArgument, fmt::format("images differ in size: {}x{} and {}x{}",
-                                                        a.width, a.height, b.width, b.height));
+                                                        a.width, a.height, b_width, b_height));
   if (a.width <= 0 || a.height <= 0) throw Error(ErrorCode::InvalidArgument, "empty image");
-  for (const Image* im : {&a, &b})
-    if (im->pixels.size() != im->stride() * static_cast<std::size_t>(im->height))
+  for (const Image* im : {&a, b})
+    if (im != nullptr && im->pixels.size() != im->stride() * static_cast<std::size_t>(im->height))
       throw Error(ErrorCode::InvalidArgument, "malformed image: pixel buffer size");
-  if ((a.format == PixelFormat::Cmyk) != (b.format == PixelFormat::Cmyk))
+  if ((a.format == PixelFormat::Cmyk) != (b_format == PixelFormat::Cmyk))
     throw Error(ErrorCode::InvalidArgument, "cannot compare a CMYK image with a non-CMYK one");
+}
+
+Pair pair_of(const Image& a, const Image& b) {
+  check_pair(a, b.format, b.width, b.height, &b);
   return Pair{a, b, std::max(a.channels(), b.channels())};
 }
 
@@ -102,22 +109,22 @@ void channel_row(const Image& im, int y, int c, float* out) {
     out[x] = row[static_cast<std::size_t>(x) * n + src];
 }
 
-// BT.601 luma of row y (for CMYK: of a naive conversion of the inverted inks, R = C'K'/255).
-void luma_row(const Image& im, int y, float* out) {
-  const std::uint8_t* row = im.row(y);
-  switch (im.format) {
+// BT.601 luma of a row of `width` pixels (for CMYK: of a naive conversion of the inverted inks,
+// R = C'K'/255).
+void luma_row(const std::uint8_t* row, PixelFormat format, int width, float* out) {
+  switch (format) {
     case PixelFormat::Gray:
-      for (int x = 0; x < im.width; ++x)
+      for (int x = 0; x < width; ++x)
         out[x] = row[x];
       break;
     case PixelFormat::Rgb:
-      for (int x = 0; x < im.width; ++x) {
+      for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 3 * static_cast<std::size_t>(x);
         out[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
       }
       break;
     case PixelFormat::Cmyk:
-      for (int x = 0; x < im.width; ++x) {
+      for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 4 * static_cast<std::size_t>(x);
         const float k = p[3] / 255.0f;
         out[x] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * k;
@@ -279,8 +286,8 @@ Comparison compare(const Image& a, const Image& b) {
   for (int y = 0; y < a.height; ++y) {
     for (int p = 0; p < planes; ++p) {
       if (p == 0) {
-        luma_row(a, y, acc.a());
-        luma_row(b, y, acc.b());
+        luma_row(a.row(y), a.format, a.width, acc.a());
+        luma_row(b.row(y), b.format, b.width, acc.b());
       } else {
         channel_row(a, y, p - 1, acc.a());
         channel_row(b, y, p - 1, acc.b());
@@ -300,16 +307,44 @@ Comparison compare(const Image& a, const Image& b) {
   return result;
 }
 
+struct LumaSsim::Impl {
+  Impl(const Image& reference, PixelFormat incoming)
+      : a(reference), format(incoming), acc(reference.width, reference.height, 1) {}
+  const Image& a;
+  PixelFormat format;
+  SsimAccumulator acc;
+  int rows = 0;
+};
+
+LumaSsim::LumaSsim(const Image& a, PixelFormat format, int width, int height) {
+  check_pair(a, format, width, height);
+  impl_ = std::make_unique<Impl>(a, format);
+}
+
+LumaSsim::~LumaSsim() = default;
+
+void LumaSsim::add_row(const std::uint8_t* row) {
+  Impl& s = *impl_;
+  if (s.rows == s.a.height) throw Error(ErrorCode::Internal, "SSIM: more rows than the image has");
+  luma_row(s.a.row(s.rows), s.a.format, s.a.width, s.acc.a());
+  luma_row(row, s.format, s.a.width, s.acc.b());
+  s.acc.add_row(0, s.rows);
+  ++s.rows;
+}
+
+double LumaSsim::finish() {
+  Impl& s = *impl_;
+  if (s.rows != s.a.height) throw Error(ErrorCode::Internal, "SSIM: rows missing");
+  s.acc.rows_done(s.a.height);
+  return s.acc.mean(0);
+}
+
 double ssim_luma(const Image& a, const Image& b) {
-  pair_of(a, b);
-  SsimAccumulator acc(a.width, a.height, 1);
-  for (int y = 0; y < a.height; ++y) {
-    luma_row(a, y, acc.a());
-    luma_row(b, y, acc.b());
-    acc.add_row(0, y);
-  }
-  acc.rows_done(a.height);
-  return acc.mean(0);
+  pair_of(a, b);  // b's buffer too
+  LumaSsim s(a, b.format, b.width, b.height);
+  for (int y = 0; y < b.height; ++y)
+    s.add_row(b.row(y));
+  return s.finish();
 }
 
 }  // namespace jpegopt::metrics

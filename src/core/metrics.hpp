@@ -2,6 +2,8 @@
 // Used by `jpegopt compare`, by re-encode reports and by the target-size search.
 #pragma once
 
+#include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "core/image.hpp"
@@ -29,5 +31,26 @@ Comparison compare(const Image& a, const Image& b);
 
 // Only the luma SSIM (the fast path of the target-size search).
 double ssim_luma(const Image& a, const Image& b);
+
+// ssim_luma(a, b) for a `b` that arrives a row at a time, top to bottom (a streaming decode), so
+// that it is never held whole; the same arithmetic, so the same value.
+class LumaSsim {
+ public:
+  // b's format and size; the same checks as ssim_luma (Error(InvalidArgument)). Keeps a reference
+  // to `a`.
+  LumaSsim(const Image& a, PixelFormat format, int width, int height);
+  ~LumaSsim();
+  LumaSsim(const LumaSsim&) = delete;
+  LumaSsim& operator=(const LumaSsim&) = delete;
+
+  // The next row of b: width × channels_of(format) samples.
+  void add_row(const std::uint8_t* row);
+  // The SSIM, once every row was added (else Error(Internal)).
+  double finish();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace jpegopt::metrics

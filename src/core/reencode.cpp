@@ -288,13 +288,10 @@ Outcome reencode(ByteView input, const Options& options) {
   o.encodes = finished.encodes;
   o.metadata_removed = wrapper.removed;
   o.notes = wrapper.notes;
-  {
-    // The SSIM of the written file, decoded from the bare JPEG: the same coefficients, tables and
-    // components (finish() verified them), so libjpeg gives the same pixels, and a baseline
-    // decode streams where the progressive one buffers every coefficient first.
-    const Image decoded = jpeg_pixels::decode(bare, options.limits);
-    o.ssim = metrics::ssim_luma(image, decoded);  // compare().ssim without the channel SSIMs
-  }
+  // The SSIM of the written file, decoded from the bare JPEG: the same coefficients, tables and
+  // components (finish() verified them), so libjpeg gives the same pixels, and a baseline decode
+  // streams (a row at a time into the SSIM) where the progressive one buffers every coefficient.
+  o.ssim = jpeg_pixels::ssim_luma(image, bare, options.limits);  // compare().ssim_luma
   if (lossless && o.bytes_out >= lossless->bytes_out) {
     lossless->notes.push_back(lossless_wins_note(o.bytes_out, lossless->bytes_out));
     return *lossless;

@@ -459,7 +459,7 @@ SsimPick lowest_quality_for_ssim(const Source& s, const encoder::Prepared& prepa
   const auto ssim_at = [&](double q) {
     if (auto it = seen.find(q); it != seen.end()) return it->second;
     const Bytes bare = encoder::encode(prepared, q, size_tuning());
-    const double v = metrics::ssim_luma(s.image(), jpeg_pixels::decode(bare, limits));
+    const double v = jpeg_pixels::ssim_luma(s.image(), bare, limits);
     ++pick.trials;
     seen[q] = v;
     return v;
@@ -612,7 +612,7 @@ Outcome fit_target(ByteView input, const Options& options) {
         if (file.size() <= limit) {
           out.bytes = std::move(file);
           out.quality = pick.quality;
-          out.ssim = metrics::ssim_luma(s.image(), jpeg_pixels::decode(bare, options.limits));
+          out.ssim = jpeg_pixels::ssim_luma(s.image(), bare, options.limits);
         }
       } else {
         out.ssim = pick.ssim_at_hi;

@@ -6,6 +6,7 @@
 #include "core/exif.hpp"
 #include "core/icc.hpp"
 #include "core/jpeg_pixels.hpp"
+#include "core/metrics.hpp"
 #include "jpegopt/error.hpp"
 #include "support/run_cli.hpp"
 #include "support/synth.hpp"
@@ -112,6 +113,42 @@ TEST_CASE("jpeg_pixels: formats by colour space", "[pixels]") {
   CHECK(header.components == 4);
   CHECK(header.width == 64);
   CHECK(header.height == 48);
+}
+
+TEST_CASE("jpeg_pixels: streamed luma SSIM equals the SSIM of the decoded image", "[pixels]") {
+  for (const int components : {1, 3}) {
+    for (const int h : {1, 2}) {
+      SynthSpec spec;
+      spec.components = components;
+      spec.h = spec.v = h;
+      spec.quality = 40;
+      const Bytes jpeg = make_jpeg(spec);
+      Image source;
+      source.width = 64;
+      source.height = 48;
+      source.format = components == 1 ? PixelFormat::Gray : PixelFormat::Rgb;
+      source.pixels = synth_pixels(spec);
+      const double streamed = jpeg_pixels::ssim_luma(source, jpeg, Limits{});
+      CHECK(streamed == metrics::ssim_luma(source, jpeg_pixels::decode(jpeg, Limits{})));
+      CHECK(streamed < 1.0);
+      CHECK(streamed > 0.5);
+    }
+  }
+  SynthSpec spec;
+  const Bytes jpeg = make_jpeg(spec);
+  Image wrong;
+  wrong.width = 65;
+  wrong.height = 48;
+  wrong.pixels.resize(wrong.stride() * 48);
+  CHECK_THROWS_MATCHES(jpeg_pixels::ssim_luma(wrong, jpeg, Limits{}), Error,
+                       Catch::Predicate<Error>(
+                           [](const Error& e) { return e.code() == ErrorCode::InvalidArgument; }));
+  const Bytes cut(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2));
+  Image source;
+  source.width = 64;
+  source.height = 48;
+  source.pixels = synth_pixels(spec);
+  CHECK_THROWS_AS(jpeg_pixels::ssim_luma(source, cut, Limits{}), Error);
 }
 
 TEST_CASE("jpeg_pixels: ICC profile and EXIF orientation", "[pixels]") {

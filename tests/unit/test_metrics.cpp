@@ -167,3 +167,31 @@ TEST_CASE("metrics: gray against RGB - small images - size mismatch", "[metrics]
                        Catch::Predicate<Error>(
                            [](const Error& e) { return e.code() == ErrorCode::InvalidArgument; }));
 }
+
+TEST_CASE("metrics: LumaSsim row by row equals ssim_luma - row count checked", "[metrics]") {
+  const Image a = pattern(37, 23, PixelFormat::Rgb, 10);
+  for (const PixelFormat format : {PixelFormat::Rgb, PixelFormat::Gray}) {
+    Image b = with_noise(pattern(37, 23, format, 11), 20, 2);
+    metrics::LumaSsim s(a, b.format, b.width, b.height);
+    for (int y = 0; y < b.height; ++y)
+      s.add_row(b.row(y));
+    const double streamed = s.finish();
+    CHECK(streamed == metrics::ssim_luma(a, b));
+    CHECK(streamed == metrics::compare(a, b).ssim_luma);
+  }
+  const auto code_is = [](ErrorCode code) {
+    return Catch::Predicate<Error>([code](const Error& e) { return e.code() == code; });
+  };
+  metrics::LumaSsim short_of_rows(a, PixelFormat::Rgb, a.width, a.height);
+  short_of_rows.add_row(a.row(0));
+  CHECK_THROWS_MATCHES(short_of_rows.finish(), Error, code_is(ErrorCode::Internal));
+  metrics::LumaSsim full(a, PixelFormat::Rgb, a.width, a.height);
+  for (int y = 0; y < a.height; ++y)
+    full.add_row(a.row(y));
+  CHECK_THROWS_MATCHES(full.add_row(a.row(0)), Error, code_is(ErrorCode::Internal));
+  CHECK(full.finish() == 1.0);
+  CHECK_THROWS_MATCHES(metrics::LumaSsim(a, PixelFormat::Rgb, a.width + 1, a.height), Error,
+                       code_is(ErrorCode::InvalidArgument));
+  CHECK_THROWS_MATCHES(metrics::LumaSsim(a, PixelFormat::Cmyk, a.width, a.height), Error,
+                       code_is(ErrorCode::InvalidArgument));
+}
