@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     encoder::Tuning tuning = mode == "plain" ? encoder::Tuning::plain() : encoder::Tuning::best();
     if (argc > 6) tuning.lambda = static_cast<float>(std::atof(argv[6]));
     // Experiments: ENC_TRELLIS=0|1, ENC_LAMBDA, ENC_TABLES=ijg|perceptual, ENC_PPD,
-    // ENC_CHROMA_SCALE and ENC_CHROMA_REFINE override the mode's settings.
+    // ENC_CHROMA_SCALE, ENC_ANNEXK_LOW and ENC_CHROMA_REFINE override the mode's settings.
     auto env = [](const char* name) -> const char* { return std::getenv(name); };
     if (const char* v = env("ENC_TRELLIS")) tuning.trellis = std::atoi(v) != 0;
     if (const char* v = env("ENC_LAMBDA")) tuning.lambda = static_cast<float>(std::atof(v));
@@ -61,6 +61,7 @@ int main(int argc, char** argv) {
           std::string(v) == "ijg" ? encoder::TableDesign::Ijg : encoder::TableDesign::Perceptual;
     if (const char* v = env("ENC_PPD")) tuning.pixels_per_degree = std::atof(v);
     if (const char* v = env("ENC_CHROMA_SCALE")) tuning.chroma_scale = std::atof(v);
+    if (const char* v = env("ENC_ANNEXK_LOW")) tuning.annex_k_weight_low = std::atof(v);
     const Subsampling s = sub == "444"   ? Subsampling::S444
                           : sub == "422" ? Subsampling::S422
                           : sub == "440" ? Subsampling::S440

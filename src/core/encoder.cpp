@@ -488,8 +488,14 @@ std::array<std::uint16_t, 64> quant_table(int which, double quality) {
 }
 
 std::array<std::uint16_t, 64> quant_table(int which, double quality, const Tuning& tuning) {
-  if (tuning.tables == TableDesign::Perceptual && which == 0)
-    return scaled(perceptual_luma_base(tuning.pixels_per_degree), quality);
+  if (tuning.tables == TableDesign::Perceptual && which == 0) {
+    auto base = perceptual_luma_base(tuning.pixels_per_degree);
+    const double w = tuning.annex_k_weight_low * std::clamp((90.0 - quality) / 50.0, 0.0, 1.0);
+    if (w > 0)
+      for (std::size_t k = 0; k < 64; ++k)
+        base[k] = std::pow(base[k], 1 - w) * std::pow(static_cast<double>(kLumaBase[k]), w);
+    return scaled(base, quality);
+  }
   const auto& ijg = which == 0 ? kLumaBase : kChromaBase;
   const double factor = tuning.tables == TableDesign::Perceptual ? tuning.chroma_scale : 1.0;
   std::array<double, 64> base{};

@@ -106,6 +106,11 @@ struct Tuning {
   TableDesign tables = TableDesign::Ijg;
   double pixels_per_degree = 40;  // Perceptual: the viewing distance the luma table assumes
   double chroma_scale = 0.7;      // Perceptual: the Annex K chroma steps times this
+  // Perceptual: at low qualities the errors are well above threshold and blocking in smooth
+  // areas (low frequencies) is what shows, so the luma table leans towards Annex K's shape
+  // (finer low, coarser high frequencies): a geometric blend with this weight at quality <= 40,
+  // fading linearly to the pure perceptual table at quality 90.
+  double annex_k_weight_low = 0.5;
   static Tuning plain() { return {}; }
   static Tuning best() {
     Tuning t;

@@ -355,12 +355,13 @@ TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encod
         Table{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
-  // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.7).
+  // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.7, Annex K weight 0.5 at
+  // quality 40 and below: 0.4 at 50, none from 90).
   CHECK(encoder::quant_table(0, 50, best) ==
-        Table{16, 16, 16, 16, 17, 18, 21, 25,  16, 16, 16, 16, 17, 19, 22,  27,
-              16, 16, 17, 18, 20, 22, 26, 31,  16, 16, 18, 21, 25, 29, 33,  39,
-              17, 17, 20, 25, 32, 39, 46, 55,  18, 19, 22, 29, 39, 51, 64,  79,
-              21, 22, 26, 33, 46, 64, 87, 112, 25, 27, 31, 39, 55, 79, 112, 153});
+        Table{16, 14, 13, 16, 19, 25, 30, 36,  14, 14, 15, 17, 20, 30, 33, 36,
+              15, 15, 16, 20, 26, 32, 38, 39,  15, 16, 19, 24, 33, 45, 47, 47,
+              17, 19, 25, 34, 43, 59, 64, 63,  20, 24, 32, 40, 52, 68, 81, 84,
+              30, 34, 40, 49, 64, 83, 99, 107, 39, 44, 48, 57, 73, 87, 108, 129});
   CHECK(encoder::quant_table(0, 90, best) ==
         Table{3, 3,  3,  3,  3, 4, 4, 5, 3, 3,  3,  3,  3, 4, 4, 5, 3,  3,  3,  4, 4, 4,
               5, 6,  3,  3,  4, 4, 5, 6, 7, 8,  3,  3,  4, 5, 6, 8, 9,  11, 4,  4, 4, 6,
@@ -370,6 +371,35 @@ TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encod
               17, 18, 39, 69, 69, 69, 69, 69, 33, 46, 69, 69, 69, 69, 69, 69,
               69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69,
               69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69});
+}
+
+TEST_CASE("perceptual luma table leans towards Annex K's shape at low qualities", "[encoder]") {
+  encoder::Tuning pure = encoder::Tuning::best();
+  pure.annex_k_weight_low = 0;
+  encoder::Tuning annex_k = encoder::Tuning::best();
+  annex_k.annex_k_weight_low = 1;
+  const encoder::Tuning best = encoder::Tuning::best();
+  REQUIRE(best.annex_k_weight_low == 0.5);
+  // From quality 90 up the blend is gone: the pure perceptual table.
+  for (double q : {90.0, 92.5, 95.0, 100.0})
+    CHECK(encoder::quant_table(0, q, best) == encoder::quant_table(0, q, pure));
+  // Weight 1 at quality <= 40 is Annex K itself: libjpeg's table.
+  for (double q : {10.0, 25.0, 40.0})
+    CHECK(encoder::quant_table(0, q, annex_k) == encoder::quant_table(0, q));
+  // In between, every step lies between the two shapes (geometric blend), and the chroma table
+  // is not touched.
+  for (double q : {20.0, 40.0, 55.0, 70.0, 85.0}) {
+    const auto mixed = encoder::quant_table(0, q, best);
+    const auto a = encoder::quant_table(0, q, pure), b = encoder::quant_table(0, q);
+    for (std::size_t k = 0; k < 64; ++k) {
+      INFO("quality " << q << " k " << k);
+      CHECK(mixed[k] >= std::min(a[k], b[k]));
+      CHECK(mixed[k] <= std::max(a[k], b[k]));
+    }
+    CHECK(encoder::quant_table(1, q, best) == encoder::quant_table(1, q, pure));
+  }
+  // At 40, the lowest AC frequencies are finer than the pure table's (Annex K's strength).
+  CHECK(encoder::quant_table(0, 40, best)[2] < encoder::quant_table(0, 40, pure)[2]);
 }
 
 TEST_CASE("encoder writes the perceptual tables by default and estimates near the quality",
