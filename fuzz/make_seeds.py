@@ -191,6 +191,21 @@ def png_seeds():
     return out
 
 
+def pnm_seeds():
+    w, h = 7, 5
+    gray = bytes((x * 37 + y * 11) & 255 for y in range(h) for x in range(w))
+    rgb = bytes(v for y in range(h) for x in range(w) for v in ((x * 40) & 255, (y * 50) & 255, 99))
+    out = {}
+    out["gray8.pgm"] = b"P5\n%d %d\n255\n" % (w, h) + gray
+    out["rgb8.ppm"] = b"P6 %d %d 255\n" % (w, h) + rgb
+    out["comments.ppm"] = b"P6\n# made by make_seeds.py\n%d # width\n%d\n# maxval next\n255\n" % (w, h) + rgb
+    out["maxval100.pgm"] = b"P5 %d %d 100\n" % (w, h) + bytes(v % 101 for v in gray)
+    out["rgb16.ppm"] = b"P6 %d %d 65535\n" % (w, h) + b"".join(bytes([v, v ^ 0x5A]) for v in rgb)
+    out["truncated.ppm"] = b"P6 %d %d 255\n" % (w, h) + rgb[:40]
+    out["huge-dimensions.pgm"] = b"P5 100000 100000 255\n" + bytes(16)
+    return out
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         jpegs = small_jpegs(tmp)
@@ -201,6 +216,8 @@ def main():
             write("exif", name, data)
     for name, data in icc_seeds().items():
         write("icc", name, data)
+    for name, data in pnm_seeds().items():
+        write("pnm", name, data)
     if os.path.exists(os.path.join(ROOT, "fuzz", "fuzz_png.cpp")):
         for name, data in png_seeds().items():
             write("png", name, data)
