@@ -358,9 +358,9 @@ TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encod
   // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.7, Annex K weight 0.5 at
   // quality 40 and below: 0.4 at 50, none from 90).
   CHECK(encoder::quant_table(0, 50, best) ==
-        Table{16, 14, 13, 16, 19, 25, 30, 36,  14, 14, 15, 17, 20, 30, 33, 36,
-              15, 15, 16, 20, 26, 32, 38, 39,  15, 16, 19, 24, 33, 45, 47, 47,
-              17, 19, 25, 34, 43, 59, 64, 63,  20, 24, 32, 40, 52, 68, 81, 84,
+        Table{16, 14, 13, 16, 19, 25, 30, 36,  14, 14, 15, 17, 20, 30, 33,  36,
+              15, 15, 16, 20, 26, 32, 38, 39,  15, 16, 19, 24, 33, 45, 47,  47,
+              17, 19, 25, 34, 43, 59, 64, 63,  20, 24, 32, 40, 52, 68, 81,  84,
               30, 34, 40, 49, 64, 83, 99, 107, 39, 44, 48, 57, 73, 87, 108, 129});
   CHECK(encoder::quant_table(0, 90, best) ==
         Table{3, 3,  3,  3,  3, 4, 4, 5, 3, 3,  3,  3,  3, 4, 4, 5, 3,  3,  3,  4, 4, 4,
