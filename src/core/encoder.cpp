@@ -174,8 +174,13 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
     }
     return std::pair{near, far};
   };
-  const auto [near_x, far_x] = taps(width, hf, sub.width);
-  const auto [near_y, far_y] = taps(height, vf, sub.height);
+  // Named members, not structured bindings: clang 14 (the fuzz build) cannot capture those.
+  const auto taps_x = taps(width, hf, sub.width);
+  const auto taps_y = taps(height, vf, sub.height);
+  const auto& near_x = taps_x.first;
+  const auto& far_x = taps_x.second;
+  const auto& near_y = taps_y.first;
+  const auto& far_y = taps_y.second;
   const float wy = vf == 2 ? 0.75f : 1.0f;
   const float wx = hf == 2 ? 0.75f : 1.0f;
   UninitVector<float> corrected(sub.values.size());
