@@ -10,6 +10,7 @@
 
 #include "core/jpeg_pixels.hpp"
 #include "core/png_reader.hpp"
+#include "core/pnm_reader.hpp"
 #include "io/files.hpp"
 #include "jpegopt/error.hpp"
 
@@ -25,13 +26,15 @@ std::vector<std::string> channel_names(PixelFormat format, std::size_t count) {
   return {"R", "G", "B"};
 }
 
-// Decodes by signature; PNG alpha goes onto white, as the re-encode default does.
+// Decodes by signature (JPEG, PNG, binary PPM/PGM); PNG alpha goes onto white, as the re-encode
+// default does.
 Image load(const std::string& path) {
   const Bytes data = io::read_file(path);
   if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8)
     return jpeg_pixels::decode(data, Limits{});
   if (png::is_png(data)) return png::read(data, Limits{}, kWhite);
-  throw Error(ErrorCode::InvalidArgument, "not a JPEG or PNG file");
+  if (pnm::is_pnm(data)) return pnm::read(data, Limits{});
+  throw Error(ErrorCode::InvalidArgument, "not a JPEG, PNG or PNM file");
 }
 
 // The channel naming of the compared pair: CMYK, else RGB when either side has colour.

@@ -9,22 +9,15 @@ namespace jpegopt::cli {
 
 namespace fs = std::filesystem;
 
-bool is_png_name(const fs::path& path) {
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(),
-                 [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; });
-  return ext == ".png" || ext == ".ppm" || ext == ".pgm" || ext == ".pnm";
-}
-
 bool replaces_input(const Input& input, const OutputMode& mode) {
-  return mode.kind == OutputKind::InPlace && mode.suffix.empty() && !is_png_name(input.path);
+  return mode.kind == OutputKind::InPlace && mode.suffix.empty() && !is_pixel_file_name(input.path);
 }
 
 namespace {
 
 // The file name of the result: PNG becomes .jpg, a suffix goes before the extension.
 fs::path result_name(const fs::path& name, const OutputMode& mode, bool original_bytes) {
-  const bool png = is_png_name(name);
+  const bool png = is_pixel_file_name(name);
   if (mode.suffix.empty() && (!png || original_bytes)) return name;
   fs::path out = name.stem();
   out += mode.suffix;

@@ -27,10 +27,6 @@ std::filesystem::path output_path(const Input& input, const OutputMode& mode, bo
 // True when the result replaces the input file itself (in place, no suffix, not a PNG or PNM).
 bool replaces_input(const Input& input, const OutputMode& mode);
 
-// True for a .png, .ppm, .pgm or .pnm extension in any letter case (pixel input: the result
-// gets a .jpg name).
-bool is_png_name(const std::filesystem::path& path);
-
 // Checks every folder between `dest` and `target` (which must lie below it): each must be a real
 // folder, not a symlink or a file. Missing folders are created when `create`, else accepted.
 // Throws Error(Io) naming the offending folder.

@@ -227,11 +227,25 @@ bool is_excluded(const fs::path& relative, const std::vector<std::string>& patte
   return false;
 }
 
-bool has_image_extension(const fs::path& path, bool include_png) {
+namespace {
+
+std::string lower_extension(const fs::path& path) {
   std::string ext = path.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), lower);
+  return ext;
+}
+
+}  // namespace
+
+bool is_pixel_file_name(const fs::path& path) {
+  const std::string ext = lower_extension(path);
+  return ext == ".png" || ext == ".ppm" || ext == ".pgm" || ext == ".pnm";
+}
+
+bool has_image_extension(const fs::path& path, bool include_png) {
+  const std::string ext = lower_extension(path);
   return ext == ".jpg" || ext == ".jpeg" || ext == ".jpe" || ext == ".jfif" ||
-         (include_png && (ext == ".png" || ext == ".ppm" || ext == ".pgm" || ext == ".pnm"));
+         (include_png && is_pixel_file_name(path));
 }
 
 std::vector<std::string> split_file_list(std::string_view text, bool nul) {

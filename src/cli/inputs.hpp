@@ -35,7 +35,9 @@ std::vector<Input> collect_inputs(const std::vector<std::string>& arguments,
 // NUL-separated. Empty entries are ignored.
 std::vector<std::string> split_file_list(std::string_view text, bool nul);
 
-// True for .jpg .jpeg .jpe .jfif, and .png .ppm .pgm .pnm when `include_png`, in any letter case.
+// True for .png .ppm .pgm .pnm in any letter case: pixel input, whose result gets a .jpg name.
+bool is_pixel_file_name(const std::filesystem::path& path);
+// True for .jpg .jpeg .jpe .jfif, and the pixel-file names when `include_png`, in any letter case.
 bool has_image_extension(const std::filesystem::path& path, bool include_png);
 
 // Shell-style match of a whole string: `*` any run of characters but '/', `?` one character but

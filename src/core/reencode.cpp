@@ -159,7 +159,7 @@ Subsampling subsampling_for_pixels(const Image& image) {
 Wrapper make_wrapper(ByteView input, const Image& pixels, const Options& options) {
   Wrapper w;
   const MetadataPolicy& policy = options.metadata;
-  if (!is_png(input) && !pnm::is_pnm(input)) {
+  if (!is_pixel_file(input)) {
     w.source = JpegFile::parse(Bytes(input.begin(), input.end()));
     w.plan = metadata::plan(*w.source, policy);
     w.removed = w.plan.removed;
@@ -220,9 +220,18 @@ Finished finish(const Wrapper& wrapper, ByteView bare_jpeg, const Options& optio
 
 }  // namespace reencoding
 
+bool is_pixel_file(ByteView input) {
+  return is_png(input) || pnm::is_pnm(input);
+}
+
+Image read_pixel_file(ByteView input, const Options& options) {
+  return pnm::is_pnm(input) ? pnm::read(input, options.limits)
+                            : png::read(input, options.limits, options.reencode.background);
+}
+
 Outcome reencode(ByteView input, const Options& options) {
   using namespace reencoding;
-  const bool png_input = is_png(input) || pnm::is_pnm(input);  // pixels, not a JPEG
+  const bool png_input = is_pixel_file(input);
   double quality = options.reencode.quality.value_or(kDefaultPngQuality);
   encoder::quality_scale(quality);  // validates 1..100 before any work
   // Resizing and colour conversion need new pixels: the lossless path cannot do them, so the
@@ -234,8 +243,7 @@ Outcome reencode(ByteView input, const Options& options) {
   Subsampling subsampling = options.reencode.subsampling;
   std::optional<Outcome> lossless;
   if (png_input) {
-    image = pnm::is_pnm(input) ? pnm::read(input, options.limits)
-                               : png::read(input, options.limits, options.reencode.background);
+    image = read_pixel_file(input, options);
     target = resize::fit({image.width, image.height}, options.reencode.resize, image.orientation);
   } else {
     const JpegFile file = JpegFile::parse(Bytes(input.begin(), input.end()));

@@ -27,6 +27,11 @@ inline constexpr double kDefaultPngQuality = 90;
 // jpegopt::Error like optimize().
 Outcome reencode(ByteView input, const Options& options);
 
+// PNG or PNM (pixels, not a JPEG): what -q and -S convert and plain optimization refuses.
+bool is_pixel_file(ByteView input);
+// Decodes a PNG (alpha onto options.reencode.background) or a PNM under options.limits.
+Image read_pixel_file(ByteView input, const Options& options);
+
 namespace reencoding {
 
 // The exact notes of the two fallbacks (tests compare them).

@@ -13,8 +13,7 @@
 #include "core/jpeg_pixels.hpp"
 #include "core/metadata.hpp"
 #include "core/metrics.hpp"
-#include "core/png_reader.hpp"
-#include "core/pnm_reader.hpp"
+#include "core/reencode.hpp"
 #include "core/resize.hpp"
 #include "core/segment_kind.hpp"
 #include "core/size_search.hpp"
@@ -148,10 +147,9 @@ Source load(ByteView input, std::optional<JpegFile> parsed, const Options& optio
   Source s;
   s.input = input;
   s.limits = &options.limits;
-  if (is_png(input) || pnm::is_pnm(input)) {
-    Image& image = s.decoded[1] =
-        pnm::is_pnm(input) ? pnm::read(input, options.limits)
-                           : png::read(input, options.limits, options.reencode.background);
+  const bool pixels_input = is_pixel_file(input);
+  if (pixels_input) {
+    Image& image = s.decoded[1] = read_pixel_file(input, options);
     s.width = image.width;
     s.height = image.height;
     s.subsampling = Subsampling::S444;  // graphics and screenshots: keep colour edges sharp
@@ -190,7 +188,7 @@ Source load(ByteView input, std::optional<JpegFile> parsed, const Options& optio
     s.quality = source_quality(*s.file);
     s.image_bytes = image_bytes_of(*s.file);
   }
-  if ((is_png(input) || pnm::is_pnm(input)) && options.reencode.subsampling != Subsampling::Auto)
+  if (pixels_input && options.reencode.subsampling != Subsampling::Auto)
     s.subsampling = options.reencode.subsampling;
   return s;
 }
@@ -522,7 +520,7 @@ Outcome fit_target(ByteView input, const Options& options) {
   std::optional<Outcome> lossless;
   std::size_t lossless_size = SIZE_MAX;
   std::optional<JpegFile> parsed;  // parsed once, for the judgement and for the re-encode
-  const bool pixels_input = is_png(input) || pnm::is_pnm(input);
+  const bool pixels_input = is_pixel_file(input);
   if (!pixels_input && !options.transform.any())
     parsed = JpegFile::parse(Bytes(input.begin(), input.end()));
   if (!pixels_input && !(parsed && lossless_out_of_reach(*parsed, options, limit))) {

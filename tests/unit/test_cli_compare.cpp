@@ -82,6 +82,17 @@ TEST_CASE("compare: PNG against the JPEG it was made from", "[compare]") {
   CHECK(r.out == "PSNR inf dB  SSIM 1.000000  R 1.000000 G 1.000000 B 1.000000  max diff 0\n");
 }
 
+TEST_CASE("compare: PPM against the JPEG it was decoded from", "[compare]") {
+  if (!have_program("djpeg")) return;
+  TempDir dir;
+  const auto ppm = dir / "rocket.ppm";
+  REQUIRE(run_shell("djpeg " + shell_quote(sample(kRocket)) + " > " + shell_quote(ppm.string()))
+              .exit_code == 0);
+  const auto r = run_jpegopt({"compare", ppm.string(), sample(kRocket)});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "PSNR inf dB  SSIM 1.000000  R 1.000000 G 1.000000 B 1.000000  max diff 0\n");
+}
+
 TEST_CASE("compare: errors and usage", "[compare]") {
   const auto sizes = run_jpegopt({"compare", sample(kRocket), sample(kKitten)});
   CHECK(sizes.exit_code == 1);
@@ -93,7 +104,7 @@ TEST_CASE("compare: errors and usage", "[compare]") {
   write_bytes(dir / "notes.txt", Bytes{'h', 'e', 'l', 'l', 'o'});
   const auto text = run_jpegopt({"compare", sample(kRocket), (dir / "notes.txt").string()});
   CHECK(text.exit_code == 1);
-  CHECK(text.err == "jpegopt: " + (dir / "notes.txt").string() + ": not a JPEG or PNG file\n");
+  CHECK(text.err == "jpegopt: " + (dir / "notes.txt").string() + ": not a JPEG, PNG or PNM file\n");
 
   Bytes truncated = read_bytes(samples_dir() / kRocket);
   truncated.resize(truncated.size() / 2);

@@ -72,6 +72,13 @@ TEST_CASE("has_image_extension: JPEG names in any case - PNG when asked", "[inpu
   }
 }
 
+TEST_CASE("is_pixel_file_name: PNG and PNM names in any case", "[inputs]") {
+  for (const char* name : {"a.png", "a.PNG", "a.ppm", "a.PGM", "a.pnm", "dir.jpg/b.Ppm"})
+    CHECK(is_pixel_file_name(name));
+  for (const char* name : {"a.jpg", "a", "png", "a.png.txt", "a.pbm", "a.pam"})
+    CHECK_FALSE(is_pixel_file_name(name));
+}
+
 TEST_CASE("split_file_list: lines - CRLF - NUL", "[inputs]") {
   CHECK(split_file_list("a.jpg\nb c.jpg\r\n\nd.jpg", false) ==
         std::vector<std::string>{"a.jpg", "b c.jpg", "d.jpg"});
