@@ -1,7 +1,6 @@
 #include "core/metrics.hpp"
 
 #include <algorithm>
-#include <array>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -120,25 +119,6 @@ void channel_row(const Image& im, int y, int c, float* out) {
     out[x] = row[static_cast<std::size_t>(x) * n + src];
 }
 
-// 0.299f * v, 0.587f * v and 0.114f * v for every sample value v.
-struct LumaProducts {
-  std::array<float, 256> r, g, b;
-};
-
-const LumaProducts& luma_products() {
-  static const LumaProducts table = [] {
-    LumaProducts t{};
-    for (int v = 0; v < 256; ++v) {
-      const auto i = static_cast<std::size_t>(v);
-      t.r[i] = 0.299f * static_cast<float>(v);
-      t.g[i] = 0.587f * static_cast<float>(v);
-      t.b[i] = 0.114f * static_cast<float>(v);
-    }
-    return t;
-  }();
-  return table;
-}
-
 // BT.601 luma of a row of `width` pixels (for CMYK: of a naive conversion of the inverted inks,
 // R = C'K'/255).
 void luma_row(const std::uint8_t* row, PixelFormat format, int width, float* out) {
@@ -147,16 +127,12 @@ void luma_row(const std::uint8_t* row, PixelFormat format, int width, float* out
       for (int x = 0; x < width; ++x)
         out[x] = row[x];
       break;
-    case PixelFormat::Rgb: {
-      // The three products looked up (GCC does not vectorize the stride-3 loop): the same floats
-      // summed in the same order as 0.299f * R + 0.587f * G + 0.114f * B.
-      const LumaProducts& t = luma_products();
+    case PixelFormat::Rgb:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 3 * static_cast<std::size_t>(x);
-        out[x] = t.r[p[0]] + t.g[p[1]] + t.b[p[2]];
+        out[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
       }
       break;
-    }
     case PixelFormat::Cmyk:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 4 * static_cast<std::size_t>(x);
