@@ -44,35 +44,48 @@ int ijg_scale(int quality) {
   return quality < 50 ? 5000 / quality : 200 - 2 * quality;
 }
 
-// The 8-point DCT-II basis with the JPEG normalisation: c[u][x] = C(u)/2 cos((2x+1)uπ/16).
+// The 8-point DCT-II basis with the JPEG normalisation: c[u][x] = C(u)/2 cos((2x+1)uπ/16), and its
+// transpose.
 struct Basis {
-  std::array<std::array<double, 8>, 8> c{};
+  std::array<std::array<double, 8>, 8> c{}, t{};
   Basis() {
     const double pi = std::acos(-1.0);
     for (int u = 0; u < 8; ++u)
-      for (int x = 0; x < 8; ++x)
+      for (int x = 0; x < 8; ++x) {
         c[u][x] = (u == 0 ? std::sqrt(0.5) : 1.0) / 2.0 * std::cos((2 * x + 1) * u * pi / 16);
+        t[x][u] = c[u][x];
+      }
   }
 };
 
-// Forward DCT of one level-shifted 8x8 block (rows then columns, in double). Each output is the
-// sum over x (then y) in increasing order, as the textbook loops add them; the loops run over
-// the 8 outputs innermost so the compiler vectorizes them without changing any result.
-void forward_dct(const double (&in)[64], float* out) {
+const Basis& dct_basis() {
   static const Basis basis;
-  static const auto transposed = [] {
-    std::array<std::array<double, 8>, 8> t{};
-    for (std::size_t u = 0; u < 8; ++u)
-      for (std::size_t x = 0; x < 8; ++x)
-        t[x][u] = basis.c[u][x];
-    return t;
-  }();
+  return basis;
+}
+
+// The loops below vectorize: on x86-64 with glibc (ifunc) they are also compiled for AVX2 and the
+// CPU picks a version at load time. AVX2 without FMA does the same operations in the same order,
+// only more of them at once, so the coefficients do not change.
+#if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__)
+#define JPEGOPT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define JPEGOPT_SIMD_CLONES
+#endif
+
+// Forward DCT of the 8x8 samples at in[y * stride + x], level-shifted by 128 in double (rows then
+// columns). Each output is the sum over x (then y) in increasing order, as the textbook loops add
+// them; the loops run over the 8 outputs innermost so the compiler vectorizes them without
+// changing any result.
+JPEGOPT_SIMD_CLONES void forward_dct(const float* in, std::size_t stride, const Basis& basis,
+                                     float* out) {
   double tmp[64];
   for (std::size_t y = 0; y < 8; ++y) {
     double acc[8] = {};
-    for (std::size_t x = 0; x < 8; ++x)
+    for (std::size_t x = 0; x < 8; ++x) {
+      const double sample = static_cast<double>(in[y * stride + x]) - 128.0;
       for (std::size_t u = 0; u < 8; ++u)
-        acc[u] += transposed[x][u] * in[y * 8 + x];
+        acc[u] += basis.t[x][u] * sample;
+    }
     for (std::size_t u = 0; u < 8; ++u)
       tmp[y * 8 + u] = acc[u];
   }
@@ -90,53 +103,60 @@ void forward_dct(const double (&in)[64], float* out) {
 struct Samples {
   int width = 0, height = 0;
   UninitVector<float> values;
-  float at(int x, int y) const {  // edge replication outside the plane
-    x = std::min(x, width - 1);
-    y = std::min(y, height - 1);
-    return values[static_cast<std::size_t>(y) * static_cast<std::size_t>(width) +
-                  static_cast<std::size_t>(x)];
-  }
 };
 
-// JFIF YCbCr of one RGB pixel, kept in float: no rounding before the DCT.
-inline float luma_of(const std::uint8_t* px) {
-  const float r = px[0], g = px[1], b = px[2];
-  return 0.299f * r + 0.587f * g + 0.114f * b;
+// JFIF YCbCr of a row of RGB pixels, kept in float: no rounding before the DCT.
+JPEGOPT_SIMD_CLONES void luma_row(const std::uint8_t* px, int width, float* dst) {
+  for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x) {
+    const float r = px[3 * x], g = px[3 * x + 1], b = px[3 * x + 2];
+    dst[x] = 0.299f * r + 0.587f * g + 0.114f * b;
+  }
 }
-inline float cb_of(const std::uint8_t* px) {
-  const float r = px[0], g = px[1], b = px[2];
-  return -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
+JPEGOPT_SIMD_CLONES void cb_row(const std::uint8_t* px, int width, float* dst) {
+  for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x) {
+    const float r = px[3 * x], g = px[3 * x + 1], b = px[3 * x + 2];
+    dst[x] = -0.168735892f * r - 0.331264108f * g + 0.5f * b + 128.0f;
+  }
 }
-inline float cr_of(const std::uint8_t* px) {
-  const float r = px[0], g = px[1], b = px[2];
-  return 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
+JPEGOPT_SIMD_CLONES void cr_row(const std::uint8_t* px, int width, float* dst) {
+  for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x) {
+    const float r = px[3 * x], g = px[3 * x + 1], b = px[3 * x + 2];
+    dst[x] = 0.5f * r - 0.418687589f * g - 0.081312411f * b + 128.0f;
+  }
 }
 
-// The DCT of every block of a width x height component whose samples `sample(x, y)` gives
-// (coordinates inside the component; edges are replicated to whole blocks), in raster order:
-// each block's coefficients go to dest(bx, by), then done(bx, by, coefficients) sees them.
-template <class Sample, class Dest, class Done>
-void transform_blocks(int width, int height, const Sample& sample, const Dest& dest,
-                      const Done& done) {
+// The DCT of every block of a width x height component whose rows `row(y, dst)` writes (width
+// samples; edges are replicated to whole blocks), in raster order: each block's coefficients go
+// to dest(bx, by), then done(bx, by, coefficients) sees them. A block row's 8 sample rows are
+// gathered first, padded to whole blocks.
+template <class Row, class Dest, class Done>
+void transform_blocks(int width, int height, const Row& row, const Dest& dest, const Done& done) {
   const int width_in_blocks = (width + 7) / 8;
   const int height_in_blocks = (height + 7) / 8;
-  double block[64];
-  for (int by = 0; by < height_in_blocks; ++by)
-    for (int bx = 0; bx < width_in_blocks; ++bx) {
-      for (int y = 0; y < 8; ++y) {
-        const int sy = std::min(by * 8 + y, height - 1);
-        for (int x = 0; x < 8; ++x)
-          block[y * 8 + x] =
-              static_cast<double>(sample(std::min(bx * 8 + x, width - 1), sy)) - 128.0;
+  const auto stride = static_cast<std::size_t>(width_in_blocks) * 8;
+  const Basis& basis = dct_basis();
+  std::vector<float> rows(8 * stride);
+  for (int by = 0; by < height_in_blocks; ++by) {
+    for (std::size_t y = 0; y < 8; ++y) {
+      float* r = rows.data() + y * stride;
+      const int sy = by * 8 + static_cast<int>(y);
+      if (sy < height) {
+        row(sy, r);
+        std::fill(r + width, r + stride, r[width - 1]);
+      } else {  // y > 0: below the last row, a copy of the row above
+        std::copy_n(r - stride, stride, r);
       }
+    }
+    for (int bx = 0; bx < width_in_blocks; ++bx) {
       float* out = dest(bx, by);
-      forward_dct(block, out);
+      forward_dct(rows.data() + static_cast<std::size_t>(bx) * 8, stride, basis, out);
       done(bx, by, static_cast<const float*>(out));
     }
+  }
 }
 
-// Subsampled chroma straight from the pixels, without full-resolution planes: `full(x, y)` is
-// the full-resolution sample (x < width, y < height). Each subsampled sample is first the
+// Subsampled chroma straight from the pixels, without full-resolution planes: `full(y, dst)`
+// writes the width full-resolution samples of row y < height. Each subsampled sample is first the
 // average of the hf x vf box it covers (edges replicated), then `refinements` times it adds the
 // box average of what libjpeg's "fancy" upsampling (h2v1/h1v2/h2v2: each output sample weighs
 // its nearest input sample 3/4 and the next one on the side the output sample lies 1/4 per
@@ -149,16 +169,33 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   sub.width = div_round_up(width, hf);
   sub.height = div_round_up(height, vf);
   sub.values.resize(static_cast<std::size_t>(sub.width) * static_cast<std::size_t>(sub.height));
+  const auto sw = static_cast<std::size_t>(sub.width);
+  const auto uhf = static_cast<std::size_t>(hf);
   const float norm = 1.0f / static_cast<float>(hf * vf);
-  for (int y = 0; y < sub.height; ++y)
-    for (int x = 0; x < sub.width; ++x) {
+  // Full-resolution rows (and their upsampled approximations) padded to sub.width * hf samples
+  // by replicating the last one, as the edge clamp does.
+  const std::size_t padded = sw * uhf;
+  std::vector<float> buffers(4 * padded);
+  float* const full_rows[2] = {buffers.data(), buffers.data() + padded};
+  float* const up_rows[2] = {buffers.data() + 2 * padded, buffers.data() + 3 * padded};
+  auto pad = [&](float* r) { std::fill(r + width, r + padded, r[width - 1]); };
+  auto load = [&](int y, int dy) {
+    float* r = full_rows[dy];
+    full(std::min(y * vf + dy, height - 1), r);
+    pad(r);
+  };
+  for (int y = 0; y < sub.height; ++y) {
+    for (int dy = 0; dy < vf; ++dy)
+      load(y, dy);
+    float* o = sub.values.data() + static_cast<std::size_t>(y) * sw;
+    for (std::size_t x = 0; x < sw; ++x) {
       float s = 0;
       for (int dy = 0; dy < vf; ++dy)
-        for (int dx = 0; dx < hf; ++dx)
-          s += full(std::min(x * hf + dx, width - 1), std::min(y * vf + dy, height - 1));
-      sub.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
-                 static_cast<std::size_t>(x)] = s * norm;
+        for (std::size_t dx = 0; dx < uhf; ++dx)
+          s += full_rows[dy][x * uhf + dx];
+      o[x] = s * norm;
     }
+  }
   if (hf == 1 && vf == 1) return sub;
 
   // For one axis: the nearest and the far input sample of each output position (computed once,
@@ -185,30 +222,33 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   const float wx = hf == 2 ? 0.75f : 1.0f;
   UninitVector<float> corrected(sub.values.size());
   for (int pass = 0; pass < refinements; ++pass) {
-    auto upsampled = [&](int x, int y) {
-      const auto row = [&](int sy) {
-        return sub.values.data() +
-               static_cast<std::size_t>(sy) * static_cast<std::size_t>(sub.width);
-      };
-      const float* n = row(near_y[static_cast<std::size_t>(y)]);
-      const float* f = row(far_y[static_cast<std::size_t>(y)]);
-      const auto nx = static_cast<std::size_t>(near_x[static_cast<std::size_t>(x)]);
-      const auto fx = static_cast<std::size_t>(far_x[static_cast<std::size_t>(x)]);
-      return wy * (wx * n[nx] + (1 - wx) * n[fx]) + (1 - wy) * (wx * f[nx] + (1 - wx) * f[fx]);
+    // Row fy of libjpeg's upsampling of the current subsampled plane.
+    auto upsample = [&](int y, int dy) {
+      const auto fy = static_cast<std::size_t>(std::min(y * vf + dy, height - 1));
+      const float* n = sub.values.data() + static_cast<std::size_t>(near_y[fy]) * sw;
+      const float* f = sub.values.data() + static_cast<std::size_t>(far_y[fy]) * sw;
+      float* r = up_rows[dy];
+      for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x) {
+        const auto nx = static_cast<std::size_t>(near_x[x]);
+        const auto fx = static_cast<std::size_t>(far_x[x]);
+        r[x] = wy * (wx * n[nx] + (1 - wx) * n[fx]) + (1 - wy) * (wx * f[nx] + (1 - wx) * f[fx]);
+      }
+      pad(r);
     };
-    for (int y = 0; y < sub.height; ++y)
-      for (int x = 0; x < sub.width; ++x) {
+    for (int y = 0; y < sub.height; ++y) {
+      for (int dy = 0; dy < vf; ++dy) {
+        load(y, dy);
+        upsample(y, dy);
+      }
+      const std::size_t row = static_cast<std::size_t>(y) * sw;
+      for (std::size_t x = 0; x < sw; ++x) {
         float s = 0;
         for (int dy = 0; dy < vf; ++dy)
-          for (int dx = 0; dx < hf; ++dx) {
-            const int fx = std::min(x * hf + dx, width - 1);
-            const int fy = std::min(y * vf + dy, height - 1);
-            s += full(fx, fy) - upsampled(fx, fy);
-          }
-        const std::size_t i = static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
-                              static_cast<std::size_t>(x);
-        corrected[i] = std::clamp(sub.values[i] + s * norm, 0.0f, 255.0f);
+          for (std::size_t dx = 0; dx < uhf; ++dx)
+            s += full_rows[dy][x * uhf + dx] - up_rows[dy][x * uhf + dx];
+        corrected[row + x] = std::clamp(sub.values[row + x] + s * norm, 0.0f, 255.0f);
       }
+    }
     sub.values.swap(corrected);
   }
   return sub;
@@ -257,39 +297,46 @@ Plane geometry(int width, int height, int h_samp, int v_samp, int quant_table) {
   return p;
 }
 
-// Calls visit(ci, plane, width, height, sample) for each component of `image` in order: `plane`
+// Calls visit(ci, plane, width, height, row) for each component of `image` in order: `plane`
 // has the component's geometry (no coefficients), its samples are width x height and
-// sample(x, y) gives them as floats (colour-converted and subsampled, not level-shifted).
+// row(y, dst) writes row y of them as floats (colour-converted and subsampled, not level-shifted).
 template <class Visit>
 void for_each_component(const Image& image, Subsampling subsampling, int chroma_refinements,
                         const Visit& visit) {
   const int nc = image.channels();
-  auto pixel = [&](int x, int y) {
-    return image.row(y) + static_cast<std::size_t>(x) * static_cast<std::size_t>(nc);
-  };
   const int w = image.width, h = image.height;
   if (image.format == PixelFormat::Rgb) {
     const Factors f = luma_factors(subsampling);
-    visit(0, geometry(w, h, f.h, f.v, 0), w, h, [&](int x, int y) { return luma_of(pixel(x, y)); });
+    visit(0, geometry(w, h, f.h, f.v, 0), w, h,
+          [&](int y, float* dst) { luma_row(image.row(y), w, dst); });
     for (int c = 1; c < 3; ++c) {
-      auto chroma = [&](int x, int y) { return c == 1 ? cb_of(pixel(x, y)) : cr_of(pixel(x, y)); };
+      auto chroma = [&](int y, float* dst) {
+        if (c == 1)
+          cb_row(image.row(y), w, dst);
+        else
+          cr_row(image.row(y), w, dst);
+      };
       if (f.h == 1 && f.v == 1) {
         visit(c, geometry(w, h, 1, 1, 1), w, h, chroma);
       } else {
         const Samples sub = subsample_chroma(w, h, f.h, f.v, chroma_refinements, chroma);
-        visit(
-            c, geometry(sub.width, sub.height, 1, 1, 1), sub.width, sub.height, [&](int x, int y) {
-              return sub.values[static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width) +
-                                static_cast<std::size_t>(x)];
-            });
+        visit(c, geometry(sub.width, sub.height, 1, 1, 1), sub.width, sub.height,
+              [&](int y, float* dst) {
+                std::copy_n(sub.values.data() +
+                                static_cast<std::size_t>(y) * static_cast<std::size_t>(sub.width),
+                            sub.width, dst);
+              });
       }
     }
   } else {
     // Gray: one luma component. CMYK: four components sharing the luma table, as
     // jpeg_set_colorspace(JCS_CMYK) sets them.
     for (int c = 0; c < nc; ++c)
-      visit(c, geometry(w, h, 1, 1, 0), w, h,
-            [&](int x, int y) { return static_cast<float>(pixel(x, y)[c]); });
+      visit(c, geometry(w, h, 1, 1, 0), w, h, [&](int y, float* dst) {
+        const std::uint8_t* px = image.row(y) + c;
+        for (std::size_t x = 0; x < static_cast<std::size_t>(w); ++x)
+          dst[x] = static_cast<float>(px[x * static_cast<std::size_t>(nc)]);
+      });
   }
 }
 
@@ -518,13 +565,13 @@ Prepared prepare(const Image& image, Subsampling subsampling, int chroma_refinem
   out.subsampling_ = written_subsampling(image, subsampling);
   for_each_component(
       image, out.subsampling_, chroma_refinements,
-      [&](int, Plane p, int width, int height, const auto& sample) {
+      [&](int, Plane p, int width, int height, const auto& row_of_samples) {
         p.coefficients.resize(static_cast<std::size_t>(p.width_in_blocks) *
                               static_cast<std::size_t>(p.height_in_blocks) * 64);
         float* coefficients = p.coefficients.data();
         const auto row = static_cast<std::size_t>(p.width_in_blocks);
         transform_blocks(
-            width, height, sample,
+            width, height, row_of_samples,
             [&](int bx, int by) {
               return coefficients +
                      (static_cast<std::size_t>(by) * row + static_cast<std::size_t>(bx)) * 64;
@@ -616,7 +663,8 @@ Bytes write_coefficients(int width, int height, PixelFormat format,
   return out;
 }
 
-void quantize_block(const float* in, const std::array<std::uint16_t, 64>& q, JCOEF* dst) {
+JPEGOPT_SIMD_CLONES void quantize_block(const float* in, const std::array<std::uint16_t, 64>& q,
+                                        JCOEF* dst) {
   for (std::size_t k = 0; k < 64; ++k)
     dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
 }
@@ -692,12 +740,12 @@ Bytes encode(const Image& image, Subsampling subsampling, double quality, const 
   return write_coefficients(
       image.width, image.height, image.format, planes, tables, entropy, [&](const auto& rows_of) {
         for_each_component(image, written, kChromaRefinements,
-                           [&](int ci, const Plane& p, int width, int height, const auto& sample) {
+                           [&](int ci, const Plane& p, int width, int height, const auto& samples) {
                              const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
                              float coefficients[64];
                              JBLOCKROW row = nullptr;
                              transform_blocks(
-                                 width, height, sample, [&](int, int) { return coefficients; },
+                                 width, height, samples, [&](int, int) { return coefficients; },
                                  [&](int bx, int by, const float* in) {
                                    if (bx == 0) row = rows_of(ci, by);
                                    quantize_block(in, q, row[bx]);
