@@ -45,6 +45,14 @@ std::uint64_t zigzag_nonzero_mask(const JCOEF* block) {
   return mask;
 }
 
+// Without the popcnt instruction (not in the x86-64 baseline), std::popcount is a libgcc call.
+int popcount64(std::uint64_t v) {
+  v -= (v >> 1) & 0x5555555555555555ull;
+  v = (v & 0x3333333333333333ull) + ((v >> 2) & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0F0F0F0F0F0F0F0Full;
+  return static_cast<int>((v * 0x0101010101010101ull) >> 56);
+}
+
 int bit_length(unsigned v) {
   return v == 0 ? 0 : static_cast<int>(std::bit_width(v));
 }
@@ -169,10 +177,12 @@ struct AcCoder {
   }
 
   void block(const JCOEF* blk, std::uint64_t gt_al, std::uint64_t gt_al1) {
-    if (refine)
+    if (!refine)
+      first(blk, gt_al);
+    else if constexpr (Out::kValues)
       refinement(blk, gt_al, gt_al1);
     else
-      first(blk, gt_al);
+      refinement_stats(gt_al, gt_al1);
   }
 
   // `gt_al`: positions with |coef| >> al != 0.
@@ -198,6 +208,39 @@ struct AcCoder {
       out.bits(v < 0 ? ~a : a, size);
     }
     if (prev < se && ++eobrun == kMaxEobRun) emit_eobrun();
+  }
+
+  // The statistics refinement() gathers, from the masks alone and visiting only the newly-nonzero
+  // coefficients. Between two of them (or from Ss), the run counts the positions that are zero
+  // at this point transform (the earlier-nonzero ones between only add correction bits), and
+  // the ZRLs before a symbol take 16 of it each. The block ends in an EOB run when something
+  // follows its last newly-nonzero coefficient (zeros, or correction bits, which wait in the
+  // buffer).
+  void refinement_stats(std::uint64_t gt_al, std::uint64_t gt_al1) {
+    const std::uint64_t x = gt_al & band;
+    const std::uint64_t old = gt_al1 & band;
+    const std::uint64_t fresh = x & ~old;
+    int eob = ss - 1;  // the last newly-nonzero position
+    if (fresh) {
+      emit_eobrun();
+      for (std::uint64_t f = fresh; f; f &= f - 1) {
+        const int k = std::countr_zero(f);
+        const std::uint64_t between =
+            ((std::uint64_t{1} << k) - 1) & ~((std::uint64_t{1} << (eob + 1)) - 1);
+        const int r = k - eob - 1 - popcount64(old & between);
+        for (int z = r; z > 15; z -= 16)
+          out.symbol(0xF0);
+        out.symbol(((r & 15) << 4) + 1);
+        out.bits(0, 1);
+        eob = k;
+      }
+      out.bits(0, popcount64(old & ((std::uint64_t{2} << eob) - 1)));
+    }
+    if (eob < se) {
+      ++eobrun;
+      buffered += static_cast<unsigned>(popcount64(old & ~((std::uint64_t{2} << eob) - 1)));
+      if (eobrun == kMaxEobRun || buffered > kMaxBufferedBits) emit_eobrun();
+    }
   }
 
   // `gt_al1`: |coef| >> al > 1, i.e. nonzero in earlier scans (they get correction bits).
@@ -289,23 +332,33 @@ HuffmanLengths optimal_huffman_lengths(const std::array<std::uint64_t, 256>& fre
   HuffmanLengths out;
   out.symbols = static_cast<int>(live.size()) - 1;
   constexpr std::uint64_t kNone = 1000000000;  // libjpeg's "infinite" frequency
+  // libjpeg scans for the two smallest nonzero frequencies (not above kNone), ties going to the
+  // larger symbol; a heap ordered the same way gives the same pairs without the scans.
+  using Node = std::pair<std::uint64_t, int>;  // frequency, symbol
+  auto later = [](const Node& a, const Node& b) {
+    return a.first != b.first ? a.first > b.first : a.second < b.second;
+  };
+  std::vector<Node> heap;
+  heap.reserve(live.size());
+  for (int i : live)
+    heap.emplace_back(freq[static_cast<std::size_t>(i)], i);
+  std::make_heap(heap.begin(), heap.end(), later);
+  auto pop = [&] {
+    if (heap.empty() || heap.front().first > kNone) return -1;
+    std::pop_heap(heap.begin(), heap.end(), later);
+    const int s = heap.back().second;
+    heap.pop_back();
+    return s;
+  };
   for (;;) {
-    int c1 = -1, c2 = -1;
-    std::uint64_t v = kNone;
-    for (int i : live)
-      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v) {
-        v = freq[static_cast<std::size_t>(i)];
-        c1 = i;
-      }
-    v = kNone;
-    for (int i : live)
-      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v && i != c1) {
-        v = freq[static_cast<std::size_t>(i)];
-        c2 = i;
-      }
+    int c1 = pop();
+    if (c1 < 0) break;
+    int c2 = pop();
     if (c2 < 0) break;
     freq[static_cast<std::size_t>(c1)] += freq[static_cast<std::size_t>(c2)];
     freq[static_cast<std::size_t>(c2)] = 0;
+    heap.emplace_back(freq[static_cast<std::size_t>(c1)], c1);
+    std::push_heap(heap.begin(), heap.end(), later);
     ++codesize[static_cast<std::size_t>(c1)];
     while (others[static_cast<std::size_t>(c1)] >= 0) {
       c1 = others[static_cast<std::size_t>(c1)];
@@ -516,7 +569,8 @@ void for_each_block(const Components& c, int max_t, F&& f) {
 // (the bands' boundaries cut 1..63 into segments) and each band sums its segments. The first
 // coefficient of a band, whose run starts at Ss, is corrected once per distinct Ss (into the
 // segment it lies in, so that every band from that Ss reaching it sums the correction); only the
-// EOB runs are followed per band.
+// EOB runs are followed per band, and only at the blocks where the band holds something: the
+// empty blocks in between lengthen its EOB run by their count.
 class FirstScanGather {
  public:
   FirstScanGather(int al, const std::vector<const lossless::Scan*>& scans, std::vector<Stats*> out)
@@ -537,26 +591,36 @@ class FirstScanGather {
     hist_.resize(segments_);
     raw_.resize(segments_);
     corr_.resize(starts_.size() * segments_);
-    first_.resize(starts_.size());
-    for (const auto* s : scans) {
+    for (std::size_t i = 0; i < scans.size(); ++i) {
+      const auto* s = scans[i];
       Band band;
       band.start = static_cast<std::size_t>(std::find(starts_.begin(), starts_.end(), s->ss) -
                                             starts_.begin());
       band.se = s->se;
       band.first_segment = segment_[static_cast<std::size_t>(s->ss)];
       band.last_segment = segment_[static_cast<std::size_t>(s->se)];
+      band.out = i;
       bands_.push_back(band);
     }
+    // By start, then by end from the last: the bands holding something in a block are a prefix
+    // of their start's range.
+    std::sort(bands_.begin(), bands_.end(), [](const Band& a, const Band& b) {
+      return a.start != b.start ? a.start < b.start : a.se > b.se;
+    });
+    range_.assign(starts_.size() + 1, 0);
+    for (const Band& band : bands_)
+      ++range_[band.start + 1];
+    for (std::size_t i = 0; i < starts_.size(); ++i)
+      range_[i + 1] += range_[i];
   }
 
   void block(const Magnitudes& mag, std::uint64_t gt_al) {
     // A block with nothing at this point transform (most blocks at high Al) only lengthens every
-    // band's EOB run: count it, and add the count when the next block with something comes.
+    // band's EOB run, which the band counts when it next holds something.
     if (gt_al == 0) {
-      ++empty_;
+      ++blocks_;
       return;
     }
-    add_empty();
     // Full-band symbols: run from the previous nonzero coefficient (or from position 1).
     int prev = 0;
     for (std::uint64_t x = gt_al; x; x &= x - 1) {
@@ -572,44 +636,41 @@ class FirstScanGather {
       size_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(size);
       run_[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(r);
     }
-    // Per distinct Ss: the first coefficient at or after it (64: none) and its correction.
+    // Per distinct Ss: the first coefficient at or after it and its correction, then the EOB
+    // runs of the bands from Ss that reach it.
     for (std::size_t i = 0; i < starts_.size(); ++i) {
       const int ss = starts_[i];
       const std::uint64_t y = gt_al & ~((std::uint64_t{1} << ss) - 1);
-      if (y == 0) {
-        first_[i] = 64;
-        continue;
-      }
+      if (y == 0) continue;  // every band from Ss is empty
       const int k = std::countr_zero(y);
-      first_[i] = k;
       const int r = k - ss;
       const int full = run_[static_cast<std::size_t>(k)];
-      if (r == full) continue;
-      const int size = size_[static_cast<std::size_t>(k)];
-      auto& c = corr_[i * segments_ + segment_[static_cast<std::size_t>(k)]];
-      c[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
-      c[0xF0] -= static_cast<unsigned>(full >> 4);
-      c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
-      c[0xF0] += static_cast<unsigned>(r >> 4);
-    }
-    for (Band& band : bands_) {
-      if (first_[band.start] > band.se) {  // nothing in the band: the EOB run grows
-        if (++band.eobrun == kMaxEobRun) emit_eobrun(band);
-        continue;
+      if (r != full) {
+        const int size = size_[static_cast<std::size_t>(k)];
+        auto& c = corr_[i * segments_ + segment_[static_cast<std::size_t>(k)]];
+        c[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
+        c[0xF0] -= static_cast<unsigned>(full >> 4);
+        c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
+        c[0xF0] += static_cast<unsigned>(r >> 4);
       }
-      if (band.eobrun) emit_eobrun(band);
-      band.eobrun = (gt_al >> band.se & 1) ? 0 : 1;  // the band ends in zeros: a new EOB run
+      for (std::size_t b = range_[i]; b < range_[i + 1] && bands_[b].se >= k; ++b) {
+        Band& band = bands_[b];
+        catch_up(band);
+        if (band.eobrun) emit_eobrun(band);
+        band.eobrun = (gt_al >> band.se & 1) ? 0 : 1;  // the band ends in zeros: a new EOB run
+        band.next = blocks_ + 1;
+      }
     }
+    ++blocks_;
   }
 
   // finish_pass: the pending EOB runs, then each band's segments and corrections added to its
   // statistics.
   void finish() {
-    add_empty();
-    for (std::size_t i = 0; i < bands_.size(); ++i) {
-      Band& band = bands_[i];
+    for (Band& band : bands_) {
+      catch_up(band);
       if (band.eobrun) emit_eobrun(band);
-      Stats& st = *out_[i];
+      Stats& st = *out_[band.out];
       for (std::size_t n = 0; n < band.eob.size(); ++n) {
         st.freq[n << 4] += band.eob[n];
         st.raw_bits += band.eob[n] * n;
@@ -629,22 +690,23 @@ class FirstScanGather {
     std::size_t start = 0;  // index into starts_
     int se = 63;
     std::size_t first_segment = 0, last_segment = 0;
+    std::size_t out = 0;     // index into out_
+    std::uint64_t next = 0;  // the first block not yet in eobrun
     unsigned eobrun = 0;
     // EOB run symbols emitted, by their extra bits (symbol n << 4), kept next to the band rather
     // than in its statistics: a few cache lines for all bands; added in finish().
     std::array<std::uint64_t, 15> eob{};
   };
-  // The empty blocks counted since the last block with something: each band's run grows by
-  // their count, and every time it reaches kMaxEobRun, a run of that length is emitted.
-  void add_empty() {
-    if (empty_ == 0) return;
+  // The empty blocks since the band last held something: its run grows by their count, and
+  // every time it reaches kMaxEobRun, a run of that length is emitted.
+  void catch_up(Band& band) const {
+    const std::uint64_t empty = blocks_ - band.next;
+    if (empty == 0) return;
     constexpr int kMaxRunBits = std::bit_width(kMaxEobRun) - 1;
-    for (Band& band : bands_) {
-      const std::uint64_t run = std::uint64_t{band.eobrun} + empty_;
-      band.eob[kMaxRunBits] += run / kMaxEobRun;
-      band.eobrun = static_cast<unsigned>(run % kMaxEobRun);
-    }
-    empty_ = 0;
+    const std::uint64_t run = std::uint64_t{band.eobrun} + empty;
+    band.eob[kMaxRunBits] += run / kMaxEobRun;
+    band.eobrun = static_cast<unsigned>(run % kMaxEobRun);
+    band.next = blocks_;
   }
   static void emit_eobrun(Band& band) {  // band.eobrun > 0
     ++band.eob[static_cast<std::size_t>(bit_length(band.eobrun) - 1)];
@@ -652,16 +714,16 @@ class FirstScanGather {
   }
 
   int al_ = 0;
-  std::uint64_t empty_ = 0;  // empty blocks not yet added to the bands' EOB runs
+  std::uint64_t blocks_ = 0;  // blocks seen
   std::vector<Stats*> out_;
   std::vector<int> starts_;
-  std::vector<Band> bands_;
+  std::vector<Band> bands_;         // sorted by start, then by se descending
+  std::vector<std::size_t> range_;  // bands_[range_[i], range_[i + 1]) start at starts_[i]
   std::array<std::uint8_t, 64> segment_{};
   std::size_t segments_ = 0;
   std::vector<std::array<std::uint64_t, 256>> hist_;
   std::vector<std::uint64_t> raw_;
   std::vector<std::array<std::uint64_t, 256>> corr_;  // [start * segments_ + segment]
-  std::vector<int> first_;
   std::array<std::uint8_t, 64> size_{}, run_{};
 };
 

@@ -229,6 +229,109 @@ TEST_CASE("optimal Huffman lengths follow jpeg_gen_optimal_table", "[scan_cost]"
   CHECK(kraft < 1.0);  // strictly: the all-ones code stays unused
 }
 
+// jchuff.c jpeg_gen_optimal_table's code lengths as libjpeg computes them: two linear scans for
+// the two smallest frequencies per merge, before the lengths over 16 are folded back.
+std::array<int, 257> reference_code_sizes(const std::array<std::uint64_t, 256>& in) {
+  std::array<std::uint64_t, 257> freq{};
+  std::copy(in.begin(), in.end(), freq.begin());
+  freq[256] = 1;
+  std::array<int, 257> codesize{}, others{};
+  others.fill(-1);
+  for (;;) {
+    int c1 = -1, c2 = -1;
+    std::uint64_t v = 1000000000;
+    for (int i = 0; i <= 256; ++i)
+      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v) {
+        v = freq[static_cast<std::size_t>(i)];
+        c1 = i;
+      }
+    v = 1000000000;
+    for (int i = 0; i <= 256; ++i)
+      if (freq[static_cast<std::size_t>(i)] && freq[static_cast<std::size_t>(i)] <= v && i != c1) {
+        v = freq[static_cast<std::size_t>(i)];
+        c2 = i;
+      }
+    if (c2 < 0) break;
+    freq[static_cast<std::size_t>(c1)] += freq[static_cast<std::size_t>(c2)];
+    freq[static_cast<std::size_t>(c2)] = 0;
+    for (int c = c1;; c = others[static_cast<std::size_t>(c)]) {
+      ++codesize[static_cast<std::size_t>(c)];
+      if (others[static_cast<std::size_t>(c)] < 0) {
+        others[static_cast<std::size_t>(c)] = c2;
+        break;
+      }
+    }
+    for (int c = c2; c >= 0; c = others[static_cast<std::size_t>(c)])
+      ++codesize[static_cast<std::size_t>(c)];
+  }
+  return codesize;
+}
+
+TEST_CASE("optimal Huffman lengths pair symbols as libjpeg's scans do", "[scan_cost]") {
+  // Many ties (small counts), spread counts, and counts near libjpeg's 10^9 "infinite" frequency,
+  // which it never merges: the canonical lengths must follow from the same code sizes.
+  std::uint64_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return seed >> 33;
+  };
+  for (int round = 0; round < 300; ++round) {
+    std::array<std::uint64_t, 256> freq{};
+    const int used = 1 + static_cast<int>(next() % 200);
+    for (int n = 0; n < used; ++n) {
+      const std::uint64_t r = next();
+      freq[next() % 256] = round % 3 == 0   ? 1 + r % 4
+                           : round % 3 == 1 ? 1 + r % 100000
+                                            : 400000000 + r % 700000000;
+    }
+    const std::array<int, 257> sizes = reference_code_sizes(freq);
+    if (*std::max_element(sizes.begin(), sizes.end()) > 32) continue;  // libjpeg's own error
+    // jpeg_gen_optimal_table's folding of lengths over 16, then the lengths in order of code size
+    // (then symbol).
+    std::array<int, 33> bits{};
+    for (int c : sizes)
+      if (c) ++bits[static_cast<std::size_t>(c)];
+    int i = 32;
+    bool foldable = true;  // a forest left by the 10^9 limit may have nothing short to split
+    for (; i > 16 && foldable; --i)
+      while (bits[static_cast<std::size_t>(i)] > 0) {
+        int j = i - 2;
+        while (j > 0 && bits[static_cast<std::size_t>(j)] == 0)
+          --j;
+        if (j == 0) {
+          foldable = false;
+          break;
+        }
+        bits[static_cast<std::size_t>(i)] -= 2;
+        ++bits[static_cast<std::size_t>(i - 1)];
+        bits[static_cast<std::size_t>(j + 1)] += 2;
+        --bits[static_cast<std::size_t>(j)];
+      }
+    if (!foldable) continue;
+    while (bits[static_cast<std::size_t>(i)] == 0)
+      --i;
+    --bits[static_cast<std::size_t>(i)];  // the reserved symbol's
+    // (Symbols left out of the tree by the 10^9 limit have code size 0 and come first, as in
+    // the estimator's version; libjpeg would give them no code at all.)
+    std::array<int, 256> expected{};
+    int len = 1;
+    for (int size = 0; size <= 32; ++size)
+      for (int sym = 0; sym < 256; ++sym) {
+        if (sizes[static_cast<std::size_t>(sym)] != size || !freq[static_cast<std::size_t>(sym)])
+          continue;
+        while (len <= 16 && bits[static_cast<std::size_t>(len)] == 0)
+          ++len;
+        if (len > 16) continue;
+        --bits[static_cast<std::size_t>(len)];
+        expected[static_cast<std::size_t>(sym)] = len;
+      }
+    const auto h = scan_cost::optimal_huffman_lengths(freq);
+    INFO("round " << round);
+    for (std::size_t sym = 0; sym < 256; ++sym)
+      CHECK(h.length[sym] == expected[sym]);
+  }
+}
+
 TEST_CASE("dc_table_numbers follows jpeg_set_colorspace", "[scan_cost]") {
   CHECK(scan_cost::dc_table_numbers(JCS_YCbCr, 3) == std::vector<int>{0, 1, 1});
   CHECK(scan_cost::dc_table_numbers(JCS_YCCK, 4) == std::vector<int>{0, 1, 1, 0});
