@@ -155,6 +155,58 @@ void transform_blocks(int width, int height, const Row& row, const Dest& dest, c
   }
 }
 
+// The box sums of subsample_chroma over one row of subsampled samples, with compile-time
+// factors so that the loops vectorize: rows[dy][x * hf + dx] are the full-resolution samples.
+template <int HF, int VF>
+void box_average(const float* const* rows, std::size_t sw, float norm, float* out) {
+  for (std::size_t x = 0; x < sw; ++x) {
+    float s = 0;
+    for (int dy = 0; dy < VF; ++dy)
+      for (std::size_t dx = 0; dx < HF; ++dx)
+        s += rows[dy][x * HF + dx];
+    out[x] = s * norm;
+  }
+}
+// out[x] = sub[x] plus the box average of full - up, clamped to 0..255.
+template <int HF, int VF>
+void box_correct(const float* const* full, const float* const* up, std::size_t sw, float norm,
+                 const float* sub, float* out) {
+  for (std::size_t x = 0; x < sw; ++x) {
+    float s = 0;
+    for (int dy = 0; dy < VF; ++dy)
+      for (std::size_t dx = 0; dx < HF; ++dx)
+        s += full[dy][x * HF + dx] - up[dy][x * HF + dx];
+    out[x] = std::clamp(sub[x] + s * norm, 0.0f, 255.0f);
+  }
+}
+JPEGOPT_SIMD_CLONES void box_average_row(const float* const* rows, int hf, int vf, std::size_t sw,
+                                         float norm, float* out) {
+  if (hf == 2 && vf == 2)
+    box_average<2, 2>(rows, sw, norm, out);
+  else if (hf == 2)
+    box_average<2, 1>(rows, sw, norm, out);
+  else if (vf == 2)
+    box_average<1, 2>(rows, sw, norm, out);
+  else
+    box_average<1, 1>(rows, sw, norm, out);
+}
+JPEGOPT_SIMD_CLONES void box_correct_row(const float* const* full, const float* const* up, int hf,
+                                         int vf, std::size_t sw, float norm, const float* sub,
+                                         float* out) {
+  if (hf == 2 && vf == 2)
+    box_correct<2, 2>(full, up, sw, norm, sub, out);
+  else if (hf == 2)
+    box_correct<2, 1>(full, up, sw, norm, sub, out);
+  else
+    box_correct<1, 2>(full, up, sw, norm, sub, out);
+}
+// One row of libjpeg's upsampling from the horizontally upsampled rows near and far of it.
+JPEGOPT_SIMD_CLONES void blend_rows(const float* near, const float* far, float wy, std::size_t n,
+                                    float* out) {
+  for (std::size_t x = 0; x < n; ++x)
+    out[x] = wy * near[x] + (1 - wy) * far[x];
+}
+
 // Subsampled chroma straight from the pixels, without full-resolution planes: `full(y, dst)`
 // writes the width full-resolution samples of row y < height. Each subsampled sample is first the
 // average of the hf x vf box it covers (edges replicated), then `refinements` times it adds the
@@ -162,7 +214,8 @@ void transform_blocks(int width, int height, const Row& row, const Dest& dest, c
 // its nearest input sample 3/4 and the next one on the side the output sample lies 1/4 per
 // subsampled axis, edges replicated) still misses of the full-resolution samples. hf, vf are 1
 // or 2. The sums run in the order of the original plane-based code, so results are the same
-// floats.
+// floats (the upsampling's horizontal step, computed once per subsampled row, is the same
+// parenthesized float expression as before).
 template <class Full>
 Samples subsample_chroma(int width, int height, int hf, int vf, int refinements, const Full& full) {
   Samples sub;
@@ -170,14 +223,16 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   sub.height = div_round_up(height, vf);
   sub.values.resize(static_cast<std::size_t>(sub.width) * static_cast<std::size_t>(sub.height));
   const auto sw = static_cast<std::size_t>(sub.width);
-  const auto uhf = static_cast<std::size_t>(hf);
   const float norm = 1.0f / static_cast<float>(hf * vf);
   // Full-resolution rows (and their upsampled approximations) padded to sub.width * hf samples
-  // by replicating the last one, as the edge clamp does.
-  const std::size_t padded = sw * uhf;
-  std::vector<float> buffers(4 * padded);
+  // by replicating the last one, as the edge clamp does; three horizontally upsampled
+  // subsampled rows (y - 1, y, y + 1), likewise padded.
+  const std::size_t padded = sw * static_cast<std::size_t>(hf);
+  std::vector<float> buffers(7 * padded);
   float* const full_rows[2] = {buffers.data(), buffers.data() + padded};
   float* const up_rows[2] = {buffers.data() + 2 * padded, buffers.data() + 3 * padded};
+  float* const wide_rows[3] = {buffers.data() + 4 * padded, buffers.data() + 5 * padded,
+                               buffers.data() + 6 * padded};
   auto pad = [&](float* r) { std::fill(r + width, r + padded, r[width - 1]); };
   auto load = [&](int y, int dy) {
     float* r = full_rows[dy];
@@ -187,14 +242,8 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   for (int y = 0; y < sub.height; ++y) {
     for (int dy = 0; dy < vf; ++dy)
       load(y, dy);
-    float* o = sub.values.data() + static_cast<std::size_t>(y) * sw;
-    for (std::size_t x = 0; x < sw; ++x) {
-      float s = 0;
-      for (int dy = 0; dy < vf; ++dy)
-        for (std::size_t dx = 0; dx < uhf; ++dx)
-          s += full_rows[dy][x * uhf + dx];
-      o[x] = s * norm;
-    }
+    box_average_row(full_rows, hf, vf, sw, norm,
+                    sub.values.data() + static_cast<std::size_t>(y) * sw);
   }
   if (hf == 1 && vf == 1) return sub;
 
@@ -222,32 +271,27 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   const float wx = hf == 2 ? 0.75f : 1.0f;
   UninitVector<float> corrected(sub.values.size());
   for (int pass = 0; pass < refinements; ++pass) {
-    // Row fy of libjpeg's upsampling of the current subsampled plane.
-    auto upsample = [&](int y, int dy) {
-      const auto fy = static_cast<std::size_t>(std::min(y * vf + dy, height - 1));
-      const float* n = sub.values.data() + static_cast<std::size_t>(near_y[fy]) * sw;
-      const float* f = sub.values.data() + static_cast<std::size_t>(far_y[fy]) * sw;
-      float* r = up_rows[dy];
-      for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x) {
-        const auto nx = static_cast<std::size_t>(near_x[x]);
-        const auto fx = static_cast<std::size_t>(far_x[x]);
-        r[x] = wy * (wx * n[nx] + (1 - wx) * n[fx]) + (1 - wy) * (wx * f[nx] + (1 - wx) * f[fx]);
-      }
+    // Subsampled row j upsampled horizontally, kept while rows j - 1 .. j + 1 are in use.
+    int wide_of[3] = {-1, -1, -1};
+    auto wide = [&](int j) {
+      float* r = wide_rows[j % 3];
+      if (wide_of[j % 3] == j) return r;
+      wide_of[j % 3] = j;
+      const float* n = sub.values.data() + static_cast<std::size_t>(j) * sw;
+      for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x)
+        r[x] = wx * n[near_x[x]] + (1 - wx) * n[far_x[x]];
       pad(r);
+      return r;
     };
     for (int y = 0; y < sub.height; ++y) {
       for (int dy = 0; dy < vf; ++dy) {
         load(y, dy);
-        upsample(y, dy);
+        const auto fy = static_cast<std::size_t>(std::min(y * vf + dy, height - 1));
+        blend_rows(wide(near_y[fy]), wide(far_y[fy]), wy, padded, up_rows[dy]);
       }
       const std::size_t row = static_cast<std::size_t>(y) * sw;
-      for (std::size_t x = 0; x < sw; ++x) {
-        float s = 0;
-        for (int dy = 0; dy < vf; ++dy)
-          for (std::size_t dx = 0; dx < uhf; ++dx)
-            s += full_rows[dy][x * uhf + dx] - up_rows[dy][x * uhf + dx];
-        corrected[row + x] = std::clamp(sub.values[row + x] + s * norm, 0.0f, 255.0f);
-      }
+      box_correct_row(full_rows, up_rows, hf, vf, sw, norm, sub.values.data() + row,
+                      corrected.data() + row);
     }
     sub.values.swap(corrected);
   }
