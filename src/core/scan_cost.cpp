@@ -8,6 +8,10 @@
 #include <stdexcept>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace jpegopt::scan_cost {
 
 namespace {
@@ -30,18 +34,40 @@ constexpr std::array<std::uint8_t, 64> kZigzagOf = [] {
   return z;
 }();
 
-// Bit k set when zigzag coefficient k of the block is nonzero. Most blocks are sparse: test four
-// coefficients at a time, then move the few nonzero ones to their zigzag positions.
+// kZigzagBits[r][m]: the zigzag positions of the natural-order coefficients 8 r + j for the bits
+// j of m (row r of the block, one bit per column).
+constexpr auto kZigzagBits = [] {
+  std::array<std::array<std::uint64_t, 256>, 8> t{};
+  for (std::size_t r = 0; r < 8; ++r)
+    for (std::size_t m = 0; m < 256; ++m)
+      for (std::size_t j = 0; j < 8; ++j)
+        if (m >> j & 1) t[r][m] |= std::uint64_t{1} << kZigzagOf[8 * r + j];
+  return t;
+}();
+
+// Bit k set when zigzag coefficient k of the block is nonzero: one byte of nonzero flags per row
+// (SSE2 compares on x86-64), moved to their zigzag positions by table.
 std::uint64_t zigzag_nonzero_mask(const JCOEF* block) {
   static_assert(sizeof(JCOEF) == 2);
   std::uint64_t mask = 0;
-  for (std::size_t i = 0; i < 64; i += 4) {
-    std::uint64_t w;
-    std::memcpy(&w, block + i, 8);
-    if (w == 0) continue;
-    for (std::size_t k = i; k < i + 4; ++k)
-      if (block[k] != 0) mask |= std::uint64_t{1} << kZigzagOf[k];
+#if defined(__SSE2__)
+  const __m128i zero = _mm_setzero_si128();
+  for (std::size_t r = 0; r < 8; r += 2) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 8 * r));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(block + 8 * r + 8));
+    const auto zeros = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_packs_epi16(_mm_cmpeq_epi16(a, zero), _mm_cmpeq_epi16(b, zero))));
+    const unsigned nonzero = ~zeros & 0xFFFF;
+    mask |= kZigzagBits[r][nonzero & 0xFF] | kZigzagBits[r + 1][nonzero >> 8];
   }
+#else
+  for (std::size_t r = 0; r < 8; ++r) {
+    unsigned m = 0;
+    for (std::size_t j = 0; j < 8; ++j)
+      m |= static_cast<unsigned>(block[8 * r + j] != 0) << j;
+    mask |= kZigzagBits[r][m];
+  }
+#endif
   return mask;
 }
 
@@ -538,7 +564,11 @@ struct Magnitudes {
 template <class Components, class F>
 void for_each_block(const Components& c, int max_t, F&& f) {
   max_t = std::min(max_t, 16);
+  const auto top = static_cast<std::size_t>(max_t + 1);  // the last gt[] asked for
   std::array<std::uint64_t, 18> gt{};
+  // level[l]: the positions whose magnitude has bit length l (top + 1: at least that), so that
+  // gt[t] is the union of the levels above t.
+  std::array<std::uint64_t, 19> level{};
   Magnitudes mag;
   std::size_t b = 0;
   for (int y = 0; y < c.height; ++y) {
@@ -546,18 +576,19 @@ void for_each_block(const Components& c, int max_t, F&& f) {
     for (int x = 0; x < c.width; ++x, ++b) {
       const JCOEF* blk = row[x];
       gt[0] = c.nonzero[b];
-      for (int t = 1; t <= max_t + 1; ++t)
-        gt[static_cast<std::size_t>(t)] = 0;
+      for (std::size_t l = 1; l <= top + 1; ++l)
+        level[l] = 0;
       for (std::uint64_t bits = gt[0]; bits; bits &= bits - 1) {
         const int k = std::countr_zero(bits);
         const int v = blk[kNaturalOrder[static_cast<std::size_t>(k)]];
         const auto a = static_cast<unsigned>(v < 0 ? -v : v);
         const int len = bit_length(a);
         mag.bits[static_cast<std::size_t>(k)] = static_cast<std::uint8_t>(len);
-        const std::uint64_t bit = std::uint64_t{1} << k;
-        for (int t = 1; t < len && t <= max_t + 1; ++t)
-          gt[static_cast<std::size_t>(t)] |= bit;
+        level[std::min(static_cast<std::size_t>(len), top + 1)] |= std::uint64_t{1} << k;
       }
+      gt[top] = level[top + 1];
+      for (std::size_t t = top - 1; t >= 1; --t)
+        gt[t] = gt[t + 1] | level[t + 1];
       f(blk, gt, mag);
     }
   }
@@ -612,6 +643,10 @@ class FirstScanGather {
       ++range_[band.start + 1];
     for (std::size_t i = 0; i < starts_.size(); ++i)
       range_[i + 1] += range_[i];
+    runs_.resize(bands_.size());
+    for (std::size_t b = 0; b < bands_.size(); ++b)
+      runs_[b].se = bands_[b].se;
+    eob_.resize(bands_.size());
   }
 
   void block(const Magnitudes& mag, std::uint64_t gt_al) {
@@ -653,12 +688,16 @@ class FirstScanGather {
         c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
         c[0xF0] += static_cast<unsigned>(r >> 4);
       }
-      for (std::size_t b = range_[i]; b < range_[i + 1] && bands_[b].se >= k; ++b) {
-        Band& band = bands_[b];
-        catch_up(band);
-        if (band.eobrun) emit_eobrun(band);
-        band.eobrun = (gt_al >> band.se & 1) ? 0 : 1;  // the band ends in zeros: a new EOB run
-        band.next = blocks_ + 1;
+      for (std::size_t b = range_[i]; b < range_[i + 1] && runs_[b].se >= k; ++b) {
+        Run& run = runs_[b];
+        // The run so far (the empty blocks since the band last held something included) ends.
+        std::uint64_t length = run.eobrun + (blocks_ - run.next);
+        if (length >= kMaxEobRun) [[unlikely]]
+          length = full_runs(b, length);
+        ++eob_[b][length ? static_cast<std::size_t>(bit_length(static_cast<unsigned>(length))) - 1
+                         : kNoRun];
+        run.eobrun = static_cast<std::uint32_t>(~gt_al >> run.se & 1);  // ends in zeros: a new run
+        run.next = blocks_ + 1;
       }
     }
     ++blocks_;
@@ -667,13 +706,16 @@ class FirstScanGather {
   // finish_pass: the pending EOB runs, then each band's segments and corrections added to its
   // statistics.
   void finish() {
-    for (Band& band : bands_) {
-      catch_up(band);
-      if (band.eobrun) emit_eobrun(band);
+    for (std::size_t b = 0; b < bands_.size(); ++b) {
+      const Band& band = bands_[b];
+      std::uint64_t length = runs_[b].eobrun + (blocks_ - runs_[b].next);
+      if (length >= kMaxEobRun) length = full_runs(b, length);
+      if (length)
+        ++eob_[b][static_cast<std::size_t>(bit_length(static_cast<unsigned>(length))) - 1];
       Stats& st = *out_[band.out];
-      for (std::size_t n = 0; n < band.eob.size(); ++n) {
-        st.freq[n << 4] += band.eob[n];
-        st.raw_bits += band.eob[n] * n;
+      for (std::size_t n = 0; n < kNoRun; ++n) {
+        st.freq[n << 4] += eob_[b][n];
+        st.raw_bits += eob_[b][n] * n;
       }
       for (std::size_t j = band.first_segment; j <= band.last_segment; ++j) {
         const auto& h = hist_[j];
@@ -690,34 +732,33 @@ class FirstScanGather {
     std::size_t start = 0;  // index into starts_
     int se = 63;
     std::size_t first_segment = 0, last_segment = 0;
-    std::size_t out = 0;     // index into out_
-    std::uint64_t next = 0;  // the first block not yet in eobrun
-    unsigned eobrun = 0;
-    // EOB run symbols emitted, by their extra bits (symbol n << 4), kept next to the band rather
-    // than in its statistics: a few cache lines for all bands; added in finish().
-    std::array<std::uint64_t, 15> eob{};
+    std::size_t out = 0;  // index into out_
   };
-  // The empty blocks since the band last held something: its run grows by their count, and
-  // every time it reaches kMaxEobRun, a run of that length is emitted.
-  void catch_up(Band& band) const {
-    const std::uint64_t empty = blocks_ - band.next;
-    if (empty == 0) return;
+  // The EOB run of a band, what block() updates (apart from the counts below).
+  struct Run {
+    int se = 63;
+    std::uint32_t next = 0;    // the first block not yet in eobrun
+    std::uint32_t eobrun = 0;  // below kMaxEobRun
+  };
+  // EOB run symbols emitted per band, by their extra bits (symbol n << 4); block() counts a
+  // block ending no run in the extra entry kNoRun rather than branching.
+  static constexpr std::size_t kNoRun = 15;
+  using EobCounts = std::array<std::uint64_t, kNoRun + 1>;
+  // A run of `length` >= kMaxEobRun blocks: every kMaxEobRun of them were emitted as a run of
+  // that length as the run reached it; returns what is left.
+  std::uint64_t full_runs(std::size_t b, std::uint64_t length) {
     constexpr int kMaxRunBits = std::bit_width(kMaxEobRun) - 1;
-    const std::uint64_t run = std::uint64_t{band.eobrun} + empty;
-    band.eob[kMaxRunBits] += run / kMaxEobRun;
-    band.eobrun = static_cast<unsigned>(run % kMaxEobRun);
-    band.next = blocks_;
-  }
-  static void emit_eobrun(Band& band) {  // band.eobrun > 0
-    ++band.eob[static_cast<std::size_t>(bit_length(band.eobrun) - 1)];
-    band.eobrun = 0;
+    eob_[b][kMaxRunBits] += length / kMaxEobRun;
+    return length % kMaxEobRun;
   }
 
   int al_ = 0;
-  std::uint64_t blocks_ = 0;  // blocks seen
+  std::uint32_t blocks_ = 0;  // blocks seen (a component has fewer than 2^26)
   std::vector<Stats*> out_;
   std::vector<int> starts_;
-  std::vector<Band> bands_;         // sorted by start, then by se descending
+  std::vector<Band> bands_;  // sorted by start, then by se descending
+  std::vector<Run> runs_;    // per band
+  std::vector<EobCounts> eob_;
   std::vector<std::size_t> range_;  // bands_[range_[i], range_[i + 1]) start at starts_[i]
   std::array<std::uint8_t, 64> segment_{};
   std::size_t segments_ = 0;
