@@ -7,6 +7,7 @@
 #include <limits>
 
 #include "core/libjpeg.hpp"
+#include "core/lossless.hpp"
 #include "jpegopt/error.hpp"
 
 namespace jpegopt::encoder {
@@ -632,6 +633,37 @@ Bytes encode(const Prepared& prepared, double quality) {
 
 namespace {
 
+// Sets up `c` (created, not started) for a frame of the given geometry and quantization tables
+// (libjpeg calls only: run it under the compressor's guard).
+void set_frame(jpeg_compress_struct* c, int width, int height, PixelFormat format,
+               const std::vector<Plane>& planes,
+               const std::array<std::array<std::uint16_t, 64>, 2>& tables) {
+  const int nc = static_cast<int>(planes.size());
+  const J_COLOR_SPACE space = format == PixelFormat::Gray   ? JCS_GRAYSCALE
+                              : format == PixelFormat::Cmyk ? JCS_CMYK
+                                                            : JCS_YCbCr;
+  unsigned int table_values[2][64];
+  for (int t = 0; t < 2; ++t)
+    for (int k = 0; k < 64; ++k)
+      table_values[t][k] = tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)];
+  c->image_width = static_cast<JDIMENSION>(width);
+  c->image_height = static_cast<JDIMENSION>(height);
+  c->input_components = nc;
+  c->in_color_space = space == JCS_YCbCr ? JCS_RGB : space;
+  jpeg_set_defaults(c);
+  jpeg_set_colorspace(c, space);
+  // The tables are already scaled: add them at 100 % so libjpeg stores them unchanged.
+  jpeg_add_quant_table(c, 0, table_values[0], 100, TRUE);
+  jpeg_add_quant_table(c, 1, table_values[1], 100, TRUE);
+  for (int ci = 0; ci < nc; ++ci) {
+    jpeg_component_info& comp = c->comp_info[ci];
+    comp.h_samp_factor = planes[static_cast<std::size_t>(ci)].h_samp;
+    comp.v_samp_factor = planes[static_cast<std::size_t>(ci)].v_samp;
+    comp.quant_tbl_no = planes[static_cast<std::size_t>(ci)].quant_table;
+  }
+  c->write_JFIF_header = FALSE;  // metadata is the caller's (the assembler adds it)
+}
+
 // Writes a JPEG of the given geometry whose quantized coefficients fill(rows) stores:
 // rows(ci, by) is block row `by` of component ci in libjpeg's arrays (fetched under the guard).
 template <class Fill>
@@ -644,31 +676,9 @@ Bytes write_coefficients(int width, int height, PixelFormat format,
   lj::Compressor enc(out);
   jpeg_compress_struct* c = enc.get();
   jvirt_barray_ptr arrays[4] = {};
-  const J_COLOR_SPACE space = format == PixelFormat::Gray   ? JCS_GRAYSCALE
-                              : format == PixelFormat::Cmyk ? JCS_CMYK
-                                                            : JCS_YCbCr;
-  unsigned int table_values[2][64];
-  for (int t = 0; t < 2; ++t)
-    for (int k = 0; k < 64; ++k)
-      table_values[t][k] = tables[static_cast<std::size_t>(t)][static_cast<std::size_t>(k)];
 
   enc.run([&] {
-    c->image_width = static_cast<JDIMENSION>(width);
-    c->image_height = static_cast<JDIMENSION>(height);
-    c->input_components = nc;
-    c->in_color_space = space == JCS_YCbCr ? JCS_RGB : space;
-    jpeg_set_defaults(c);
-    jpeg_set_colorspace(c, space);
-    // The tables are already scaled: add them at 100 % so libjpeg stores them unchanged.
-    jpeg_add_quant_table(c, 0, table_values[0], 100, TRUE);
-    jpeg_add_quant_table(c, 1, table_values[1], 100, TRUE);
-    for (int ci = 0; ci < nc; ++ci) {
-      jpeg_component_info& comp = c->comp_info[ci];
-      comp.h_samp_factor = planes[static_cast<std::size_t>(ci)].h_samp;
-      comp.v_samp_factor = planes[static_cast<std::size_t>(ci)].v_samp;
-      comp.quant_tbl_no = planes[static_cast<std::size_t>(ci)].quant_table;
-    }
-    c->write_JFIF_header = FALSE;  // metadata is the caller's (the assembler adds it)
+    set_frame(c, width, height, format, planes, tables);
     c->optimize_coding = entropy == Entropy::Optimized ? TRUE : FALSE;
     // Arrays padded to whole MCUs, as jpeg_write_coefficients reads them (libjpeg adds the dummy
     // blocks' contents itself).
@@ -707,64 +717,93 @@ Bytes write_coefficients(int width, int height, PixelFormat format,
   return out;
 }
 
+template <class Fill>
+Bytes write_with(Entropy entropy, int width, int height, PixelFormat format,
+                 const std::vector<Plane>& planes,
+                 const std::array<std::array<std::uint16_t, 64>, 2>& tables, const Fill& fill) {
+  return write_coefficients(width, height, format, planes, tables, entropy, fill);
+}
+
+// write_coefficients' frame and coefficients in a lossless::Source instead of a JPEG.
+template <class Fill>
+std::unique_ptr<lossless::Source> source_of_coefficients(
+    int width, int height, PixelFormat format, const std::vector<Plane>& planes,
+    const std::array<std::array<std::uint16_t, 64>, 2>& tables, const Fill& fill) {
+  Bytes unused;
+  lj::Compressor enc(unused);  // only its parameters are used: it never starts
+  jpeg_compress_struct* c = enc.get();
+  enc.run([&] { set_frame(c, width, height, format, planes, tables); });
+  auto source = std::make_unique<lossless::Source>(*c);
+  const auto views = source->view();
+  for (std::size_t ci = 0; ci < planes.size(); ++ci)
+    if (views[ci].width_in_blocks != planes[ci].width_in_blocks ||
+        views[ci].height_in_blocks != planes[ci].height_in_blocks)
+      throw Error(ErrorCode::Internal, "encoder and libjpeg disagree on a component's size");
+  fill([&](int ci, int by) { return source->block_row(ci, by); });
+  return source;
+}
+
 JPEGOPT_SIMD_CLONES void quantize_block(const float* in, const std::array<std::uint16_t, 64>& q,
                                         JCOEF* dst) {
   for (std::size_t k = 0; k < 64; ++k)
     dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
 }
 
-}  // namespace
-
-Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Entropy entropy) {
+// Quantizes `prepared` at `quality` and hands the frame and a fill to write(width, height,
+// format, planes, tables, fill): write_coefficients or source_of_coefficients.
+template <class Write>
+auto quantize_frame(const Prepared& prepared, double quality, const Tuning& tuning,
+                    const Write& write) {
   const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
                                                                quant_table(1, quality, tuning)};
   const auto& planes = prepared.planes();
   const int nc = static_cast<int>(planes.size());
   // Quantizes straight into libjpeg's arrays. With trellis, plain quantization's symbol
   // statistics give the rate model first.
-  return write_coefficients(
-      prepared.width(), prepared.height(), prepared.format(), planes, tables, entropy,
-      [&](const auto& rows_of) {
-        auto for_each_block = [&](int ci, const auto& visit) {
-          const Plane& p = planes[static_cast<std::size_t>(ci)];
-          for (int by = 0; by < p.height_in_blocks; ++by) {
-            JBLOCKROW row = rows_of(ci, by);
-            for (int bx = 0; bx < p.width_in_blocks; ++bx)
-              visit(p.block(bx, by), row[bx]);
-          }
-        };
-        std::array<AcCounts, 2> counts;
-        for (int ci = 0; ci < nc; ++ci) {
-          const Plane& p = planes[static_cast<std::size_t>(ci)];
-          const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
-          AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
-          for_each_block(ci, [&](const float* in, JCOEF* dst) {
-            quantize_block(in, q, dst);
-            if (tuning.trellis) {
-              Block b;
-              std::copy(dst, dst + 64, b.begin());
-              count.add(b);
-            }
-          });
-        }
-        if (!tuning.trellis) return;
-        const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
-        for (int ci = 0; ci < nc; ++ci) {
-          const auto t = static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
-          for_each_block(ci, [&](const float* in, JCOEF* dst) {
-            Block b;
-            b[0] = dst[0];  // DC keeps plain rounding
-            trellis_block(in, tables[t], rates[t], tuning.lambda, b);
-            std::copy(b.begin(), b.end(), dst);
-          });
-        }
-      });
+  return write(prepared.width(), prepared.height(), prepared.format(), planes, tables,
+               [&](const auto& rows_of) {
+                 auto for_each_block = [&](int ci, const auto& visit) {
+                   const Plane& p = planes[static_cast<std::size_t>(ci)];
+                   for (int by = 0; by < p.height_in_blocks; ++by) {
+                     JBLOCKROW row = rows_of(ci, by);
+                     for (int bx = 0; bx < p.width_in_blocks; ++bx)
+                       visit(p.block(bx, by), row[bx]);
+                   }
+                 };
+                 std::array<AcCounts, 2> counts;
+                 for (int ci = 0; ci < nc; ++ci) {
+                   const Plane& p = planes[static_cast<std::size_t>(ci)];
+                   const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+                   AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
+                   for_each_block(ci, [&](const float* in, JCOEF* dst) {
+                     quantize_block(in, q, dst);
+                     if (tuning.trellis) {
+                       Block b;
+                       std::copy(dst, dst + 64, b.begin());
+                       count.add(b);
+                     }
+                   });
+                 }
+                 if (!tuning.trellis) return;
+                 const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
+                 for (int ci = 0; ci < nc; ++ci) {
+                   const auto t =
+                       static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
+                   for_each_block(ci, [&](const float* in, JCOEF* dst) {
+                     Block b;
+                     b[0] = dst[0];  // DC keeps plain rounding
+                     trellis_block(in, tables[t], rates[t], tuning.lambda, b);
+                     std::copy(b.begin(), b.end(), dst);
+                   });
+                 }
+               });
 }
 
-Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
-             Entropy entropy) {
-  if (tuning.trellis)  // needs every coefficient twice: prepare them once
-    return encode(prepare(image, subsampling), quality, tuning, entropy);
+// The same for `image`, each block transformed and quantized straight into the coefficient arrays
+// (no trellis).
+template <class Write>
+auto quantize_frame(const Image& image, Subsampling subsampling, double quality,
+                    const Tuning& tuning, const Write& write) {
   check_image(image, subsampling);
   const std::array<std::array<std::uint16_t, 64>, 2> tables = {quant_table(0, quality, tuning),
                                                                quant_table(1, quality, tuning)};
@@ -781,21 +820,47 @@ Bytes encode(const Image& image, Subsampling subsampling, double quality, const 
     for (int c = 0; c < image.channels(); ++c)
       planes.push_back(geometry(image.width, image.height, 1, 1, 0));
   }
-  return write_coefficients(
-      image.width, image.height, image.format, planes, tables, entropy, [&](const auto& rows_of) {
-        for_each_component(image, written, kChromaRefinements,
-                           [&](int ci, const Plane& p, int width, int height, const auto& samples) {
-                             const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
-                             float coefficients[64];
-                             JBLOCKROW row = nullptr;
-                             transform_blocks(
-                                 width, height, samples, [&](int, int) { return coefficients; },
-                                 [&](int bx, int by, const float* in) {
-                                   if (bx == 0) row = rows_of(ci, by);
-                                   quantize_block(in, q, row[bx]);
-                                 });
-                           });
-      });
+  return write(image.width, image.height, image.format, planes, tables, [&](const auto& rows_of) {
+    for_each_component(image, written, kChromaRefinements,
+                       [&](int ci, const Plane& p, int width, int height, const auto& samples) {
+                         const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
+                         float coefficients[64];
+                         JBLOCKROW row = nullptr;
+                         transform_blocks(
+                             width, height, samples, [&](int, int) { return coefficients; },
+                             [&](int bx, int by, const float* in) {
+                               if (bx == 0) row = rows_of(ci, by);
+                               quantize_block(in, q, row[bx]);
+                             });
+                       });
+  });
+}
+
+}  // namespace
+
+Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Entropy entropy) {
+  return quantize_frame(prepared, quality, tuning, [&](auto&&... frame_and_fill) {
+    return write_with(entropy, frame_and_fill...);
+  });
+}
+
+Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
+             Entropy entropy) {
+  if (tuning.trellis)  // needs every coefficient twice: prepare them once
+    return encode(prepare(image, subsampling), quality, tuning, entropy);
+  return quantize_frame(image, subsampling, quality, tuning, [&](auto&&... frame_and_fill) {
+    return write_with(entropy, frame_and_fill...);
+  });
+}
+
+std::unique_ptr<lossless::Source> coefficients(const Image& image, Subsampling subsampling,
+                                               double quality, const Tuning& tuning) {
+  auto to_source = [](auto&&... frame_and_fill) {
+    return source_of_coefficients(frame_and_fill...);
+  };
+  if (tuning.trellis)
+    return quantize_frame(prepare(image, subsampling), quality, tuning, to_source);
+  return quantize_frame(image, subsampling, quality, tuning, to_source);
 }
 
 }  // namespace jpegopt::encoder

@@ -19,6 +19,10 @@
 #include "core/image.hpp"
 #include "jpegopt/options.hpp"
 
+namespace jpegopt::lossless {
+class Source;
+}
+
 namespace jpegopt::encoder {
 
 // An allocator whose resize() leaves new elements default-initialized (for float: unset), for
@@ -137,6 +141,11 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning,
 // is that call.
 Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
              Entropy entropy = Entropy::Optimized);
+// What that encode writes, before any entropy coding: the frame and its quantized coefficients
+// as a lossless::Source, for the lossless back end to write (the same coefficients as the JPEG
+// read back, without writing and reading it).
+std::unique_ptr<lossless::Source> coefficients(const Image& image, Subsampling subsampling,
+                                               double quality, const Tuning& tuning);
 
 // The quantization table encode() uses for `quality`: 0 = luma (Annex K.1), 1 = chroma (K.2),
 // natural order, baseline (1..255). At integer qualities it equals libjpeg's jpeg_set_quality()

@@ -160,4 +160,40 @@ double ssim_luma(const Image& a, ByteView jpeg, const Limits& limits) {
   return ssim.finish();
 }
 
+SsimAndDigest ssim_luma_and_digest(const Image& a, ByteView jpeg, const Limits& limits) {
+  lj::Decompressor d(jpeg, limits);
+  d.bridge().warnings_fatal = true;
+  d.read_header();
+  auto* cinfo = d.get();
+  cinfo->buffered_image = TRUE;
+  const Header header = start(d, 1);
+  metrics::LumaSsim ssim(a, header.format, header.width, header.height);
+  jvirt_barray_ptr* coefficients = nullptr;
+  d.run([&] {
+    int status = JPEG_SUSPENDED;
+    do {  // a memory source never suspends: missing data is a (fatal) warning
+      status = jpeg_consume_input(cinfo);
+    } while (status != JPEG_REACHED_EOI && status != JPEG_SUSPENDED);
+    if (status == JPEG_REACHED_EOI)
+      coefficients = jpeg_read_coefficients(cinfo);  // the arrays, in buffered-image mode
+  });
+  if (!coefficients) throw Error(ErrorCode::Truncated, "the JPEG data ends early");
+  SsimAndDigest out;
+  out.digest = lossless::coefficient_digest(d, coefficients);
+  std::vector<std::uint8_t> samples(static_cast<std::size_t>(header.width) *
+                                    static_cast<std::size_t>(channels_of(header.format)));
+  JSAMPROW row = samples.data();
+  d.run([&] { jpeg_start_output(cinfo, cinfo->input_scan_number); });
+  for (int y = 0; y < header.height; ++y) {
+    d.run([&] { jpeg_read_scanlines(cinfo, &row, 1); });
+    ssim.add_row(row);
+  }
+  d.run([&] {
+    jpeg_finish_output(cinfo);
+    jpeg_finish_decompress(cinfo);
+  });
+  out.ssim = ssim.finish();
+  return out;
+}
+
 }  // namespace jpegopt::jpeg_pixels

@@ -5,6 +5,7 @@
 
 #include "core/bytes.hpp"
 #include "core/image.hpp"
+#include "core/lossless.hpp"
 #include "jpegopt/limits.hpp"
 
 namespace jpegopt::jpeg_pixels {
@@ -31,5 +32,15 @@ Image decode(ByteView jpeg, const Limits& limits, int scale_denom = 1);
 // metrics::ssim_luma(a, decode(jpeg, limits)), decoding a row at a time into the SSIM instead of
 // holding the decoded image (no image-sized buffer, so no page faults for one). Same errors.
 double ssim_luma(const Image& a, ByteView jpeg, const Limits& limits);
+
+// ssim_luma(a, jpeg) and the lossless::coefficient_digest of `jpeg` from one decode: libjpeg's
+// buffered-image mode reads every scan into coefficient arrays, which are digested, then makes the
+// pixels from them (the same pixels as a plain decode, which also reads a progressive file whole
+// first). Verification and the reported SSIM of a re-encode in one pass. Same errors.
+struct SsimAndDigest {
+  double ssim = 0;
+  lossless::Digest digest;
+};
+SsimAndDigest ssim_luma_and_digest(const Image& a, ByteView jpeg, const Limits& limits);
 
 }  // namespace jpegopt::jpeg_pixels

@@ -165,7 +165,9 @@ Decompressor::Decompressor(ByteView data, const Limits& limits) : data_(data), l
   run([&] { jpeg_create_decompress(&cinfo_); });
   cinfo_.progress = &bridge_.progress;
   if (limits.max_memory > 0) cinfo_.mem->max_memory_to_use = limits.max_memory;
-  run([&] { jpeg_mem_src(&cinfo_, data_.data(), static_cast<unsigned long>(data_.size())); });
+  // No data: a decoder that only holds coefficient arrays (read_header refuses to read).
+  if (!data_.empty())
+    run([&] { jpeg_mem_src(&cinfo_, data_.data(), static_cast<unsigned long>(data_.size())); });
 }
 
 Decompressor::~Decompressor() {

@@ -52,7 +52,8 @@ void guarded(ErrorBridge& bridge, j_common_ptr cinfo, F&& f) {
   throw error_from_bridge(bridge, cinfo);
 }
 
-// A JPEG decoder reading from memory the caller keeps alive.
+// A JPEG decoder reading from memory the caller keeps alive (empty data: none to read; the
+// object then only holds what its memory manager allocates).
 class Decompressor {
  public:
   Decompressor(ByteView data, const Limits& limits);

@@ -15,11 +15,101 @@
 
 namespace jpegopt::lossless {
 
+namespace {
+
+long div_round_up(long a, long b) {
+  return (a + b - 1) / b;
+}
+
+}  // namespace
+
 Source::Source(ByteView jpeg, const Limits& limits)
     : dec_(jpeg, limits), input_bytes_(jpeg.size()) {
   dec_.bridge().warnings_fatal = true;  // never rewrite a file whose data is damaged
   dec_.read_header();
   coefs_ = dec_.read_coefficients();
+}
+
+Source::Source(const jpeg_compress_struct& frame) : dec_(ByteView(), Limits{}) {
+  jpeg_decompress_struct* d = dec_.get();
+  const int nc = frame.num_components;
+  if (nc < 1 || nc > MAX_COMPONENTS)
+    throw Error(ErrorCode::Internal, fmt::format("{} components in a frame", nc));
+  int max_h = 1, max_v = 1;
+  for (int ci = 0; ci < nc; ++ci) {
+    max_h = std::max(max_h, frame.comp_info[ci].h_samp_factor);
+    max_v = std::max(max_v, frame.comp_info[ci].v_samp_factor);
+  }
+  // What jpeg_read_header and jpeg_read_coefficients would leave in the decoder (jdinput.c's
+  // initial_setup, jdcoefct.c's arrays), for what the lossless back end reads of it.
+  dec_.run([&] {
+    d->image_width = frame.image_width;
+    d->image_height = frame.image_height;
+    d->num_components = nc;
+    d->jpeg_color_space = frame.jpeg_color_space;
+    d->data_precision = BITS_IN_JSAMPLE;
+    d->max_h_samp_factor = max_h;
+    d->max_v_samp_factor = max_v;
+    d->comp_info = static_cast<jpeg_component_info*>((*d->mem->alloc_small)(
+        dec_.common(), JPOOL_IMAGE, sizeof(jpeg_component_info) * static_cast<std::size_t>(nc)));
+    coefs_ = static_cast<jvirt_barray_ptr*>((*d->mem->alloc_small)(
+        dec_.common(), JPOOL_IMAGE, sizeof(jvirt_barray_ptr) * static_cast<std::size_t>(nc)));
+    for (int ci = 0; ci < nc; ++ci) {
+      const jpeg_component_info& in = frame.comp_info[ci];
+      jpeg_component_info& comp = d->comp_info[ci];
+      std::memset(&comp, 0, sizeof comp);
+      comp.component_id = in.component_id;
+      comp.component_index = ci;
+      comp.h_samp_factor = in.h_samp_factor;
+      comp.v_samp_factor = in.v_samp_factor;
+      comp.quant_tbl_no = in.quant_tbl_no;
+      const int t = in.quant_tbl_no;
+      if (t < 0 || t >= NUM_QUANT_TBLS || !frame.quant_tbl_ptrs[t]) {
+        d->err->msg_code = JERR_NO_QUANT_TABLE;
+        d->err->msg_parm.i[0] = t;
+        (*d->err->error_exit)(dec_.common());
+      }
+      if (!d->quant_tbl_ptrs[t]) {
+        d->quant_tbl_ptrs[t] = jpeg_alloc_quant_table(dec_.common());
+        std::memcpy(d->quant_tbl_ptrs[t]->quantval, frame.quant_tbl_ptrs[t]->quantval,
+                    sizeof(d->quant_tbl_ptrs[t]->quantval));
+      }
+      comp.quant_table = d->quant_tbl_ptrs[t];
+      comp.width_in_blocks = static_cast<JDIMENSION>(
+          div_round_up(static_cast<long>(frame.image_width) * in.h_samp_factor, max_h * DCTSIZE));
+      comp.height_in_blocks = static_cast<JDIMENSION>(
+          div_round_up(static_cast<long>(frame.image_height) * in.v_samp_factor, max_v * DCTSIZE));
+      // jdcoefct.c's padding to whole MCUs; not pre-zeroed: the caller writes every real block.
+      coefs_[ci] = (*d->mem->request_virt_barray)(
+          dec_.common(), JPOOL_IMAGE, FALSE,
+          static_cast<JDIMENSION>(div_round_up(comp.width_in_blocks, in.h_samp_factor) *
+                                  in.h_samp_factor),
+          static_cast<JDIMENSION>(div_round_up(comp.height_in_blocks, in.v_samp_factor) *
+                                  in.v_samp_factor),
+          static_cast<JDIMENSION>(in.v_samp_factor));
+    }
+    (*d->mem->realize_virt_arrays)(dec_.common());
+    // Every row counts as written from here on (libjpeg refuses to read a row before it was
+    // written, and a writer to skip rows): the caller writes every real block, and the padding
+    // rows at the bottom, read with their MCU rows, are never used (the encoder makes its own
+    // dummy blocks). Only bookkeeping: no memory is touched.
+    for (int ci = 0; ci < nc; ++ci) {
+      const jpeg_component_info& comp = d->comp_info[ci];
+      const auto rows = static_cast<JDIMENSION>(
+          div_round_up(comp.height_in_blocks, comp.v_samp_factor) * comp.v_samp_factor);
+      for (JDIMENSION row = 0; row < rows; ++row)
+        (*d->mem->access_virt_barray)(dec_.common(), coefs_[ci], row, 1, TRUE);
+    }
+  });
+}
+
+JBLOCKROW Source::block_row(int ci, int row) {
+  JBLOCKARRAY blocks = nullptr;
+  dec_.run([&] {
+    blocks = (*dec_.get()->mem->access_virt_barray)(dec_.common(), coefs_[ci],
+                                                    static_cast<JDIMENSION>(row), 1, TRUE);
+  });
+  return blocks[0];
 }
 
 int Source::blocks_per_mcu() const {
@@ -30,9 +120,12 @@ int Source::blocks_per_mcu() const {
   return blocks;
 }
 
-std::vector<Source::ComponentView> Source::view() {
+namespace {
+
+std::vector<Source::ComponentView> view_of(lj::Decompressor& dec, jvirt_barray_ptr* coefs_) {
+  using ComponentView = Source::ComponentView;
   std::vector<ComponentView> out;
-  jpeg_decompress_struct* d = dec_.get();
+  jpeg_decompress_struct* d = dec.get();
   for (int ci = 0; ci < d->num_components; ++ci) {
     const jpeg_component_info& comp = d->comp_info[ci];
     ComponentView v;
@@ -43,7 +136,7 @@ std::vector<Source::ComponentView> Source::view() {
     v.rows.resize(comp.height_in_blocks);
     for (JDIMENSION row = 0; row < comp.height_in_blocks; ++row) {
       JBLOCKARRAY blocks = nullptr;
-      dec_.run([&] {
+      dec.run([&] {
         blocks = (*d->mem->access_virt_barray)(reinterpret_cast<j_common_ptr>(d), coefs_[ci], row,
                                                1, FALSE);
       });
@@ -52,6 +145,12 @@ std::vector<Source::ComponentView> Source::view() {
     out.push_back(std::move(v));
   }
   return out;
+}
+
+}  // namespace
+
+std::vector<Source::ComponentView> Source::view() {
+  return view_of(dec_, coefs_);
 }
 
 namespace {
@@ -585,7 +684,11 @@ class Hasher {
 }  // namespace
 
 Digest coefficient_digest(Source& source) {
-  jpeg_decompress_struct* d = source.decoder().get();
+  return coefficient_digest(source.decoder(), source.coefficients());
+}
+
+Digest coefficient_digest(lj::Decompressor& decoder, jvirt_barray_ptr* coefficients) {
+  jpeg_decompress_struct* d = decoder.get();
   Hasher h;
   h.add(d->image_width);
   h.add(d->image_height);
@@ -599,7 +702,7 @@ Digest coefficient_digest(Source& source) {
     if (!c.quant_table) throw Error(ErrorCode::Internal, "component without a quantization table");
     h.add_bytes(c.quant_table->quantval, sizeof(UINT16) * DCTSIZE2);
   }
-  for (const auto& comp : source.view()) {
+  for (const auto& comp : view_of(decoder, coefficients)) {
     h.add(static_cast<std::uint64_t>(comp.width_in_blocks) << 32 |
           static_cast<std::uint64_t>(comp.height_in_blocks));
     for (const JBLOCK* row : comp.rows)

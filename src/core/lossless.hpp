@@ -25,7 +25,14 @@ using Script = std::vector<Scan>;
 // The source coefficients, read once and shared by every candidate encode.
 class Source {
  public:
+  // Reads the coefficients of `jpeg`.
   Source(ByteView jpeg, const Limits& limits);
+  // Empty coefficient arrays for the frame that `frame` (set up as for jpeg_write_coefficients:
+  // size, colour space, components with their sampling factors and quantization table numbers,
+  // the tables) would write, as if read back from that JPEG (the colour space and component ids
+  // a decoder sees when no JFIF segment is written); the caller then writes every block through
+  // block_row(). The encoder's route to the lossless back end without a JPEG in between.
+  explicit Source(const jpeg_compress_struct& frame);
   Source(const Source&) = delete;
   Source& operator=(const Source&) = delete;
 
@@ -45,6 +52,10 @@ class Source {
     std::vector<const JBLOCK*> rows;  // rows[y][x] is block (x, y); at least width_in_blocks each
   };
   std::vector<ComponentView> view();
+
+  // Block row `row` of component `ci`, to write (a Source made from a frame). Rows below the
+  // last real one that pad the component to whole MCUs are never read.
+  JBLOCKROW block_row(int ci, int row);
 
  private:
   lj::Decompressor dec_;
@@ -96,5 +107,8 @@ struct Digest {
   bool operator==(const Digest&) const = default;
 };
 Digest coefficient_digest(Source& source);
+// The digest of coefficients a decoder holds (jpeg_read_coefficients' arrays, or in buffered-image
+// mode those of its coefficient controller once every scan is in).
+Digest coefficient_digest(lj::Decompressor& decoder, jvirt_barray_ptr* coefficients);
 
 }  // namespace jpegopt::lossless

@@ -196,9 +196,9 @@ Wrapper make_wrapper(ByteView input, const Image& pixels, const Options& options
   return w;
 }
 
-Finished finish(const Wrapper& wrapper, ByteView bare_jpeg, const Options& options) {
+Finished finish(const Wrapper& wrapper, std::unique_ptr<lossless::Source> source,
+                const Image& reference, const Options& options) {
   Finished f;
-  auto source = std::make_optional<lossless::Source>(bare_jpeg, options.limits);
   const lossless::Digest digest =
       options.verify ? lossless::coefficient_digest(*source) : lossless::Digest{};
   auto result = lossless::search(*source, options.coding, options.effort, options.arithmetic);
@@ -208,12 +208,14 @@ Finished finish(const Wrapper& wrapper, ByteView bare_jpeg, const Options& optio
   f.scan_script = result.description;
   assemble::Assembled out =
       assemble::assemble(wrapper.plan, result.jpeg, wrapper.source ? &*wrapper.source : nullptr);
+  const auto check = jpeg_pixels::ssim_luma_and_digest(
+      reference, ByteView(out.bytes).first(out.primary_end), options.limits);
   if (options.verify) {
-    lossless::Source check(ByteView(out.bytes).first(out.primary_end), options.limits);
-    if (!(lossless::coefficient_digest(check) == digest))
+    if (!(check.digest == digest))
       throw Error(ErrorCode::VerifyFailed, "the re-encoded file does not decode as encoded");
     if (wrapper.plan.mpf_segment) assemble::check_mpf_targets(out.bytes);
   }
+  f.ssim = check.ssim;
   f.bytes = std::move(out.bytes);
   return f;
 }
@@ -270,9 +272,8 @@ Outcome reencode(ByteView input, const Options& options) {
   if (options.reencode.to_srgb) colour::to_srgb(image);
   if (subsampling == Subsampling::Auto) subsampling = subsampling_for_pixels(image);
 
-  // finish() only reads the bare JPEG's coefficients: Annex K Huffman tables spare a pass.
-  const Bytes bare = encoder::encode(image, subsampling, quality, encoder::Tuning::best(),
-                                     encoder::Entropy::Standard);
+  // The coefficients go straight to the lossless back end (no JPEG written and read back).
+  auto coefficients = encoder::coefficients(image, subsampling, quality, encoder::Tuning::best());
   Wrapper wrapper = make_wrapper(input, image, options);
   if (wrapper.plan.c2pa_kept) {
     Outcome skipped;
@@ -282,7 +283,7 @@ Outcome reencode(ByteView input, const Options& options) {
     skipped.message = "C2PA-signed: any change breaks the signature (--strip c2pa to remove it)";
     return skipped;
   }
-  Finished finished = finish(wrapper, bare, options);
+  Finished finished = finish(wrapper, std::move(coefficients), image, options);
 
   Outcome o;
   o.mode = Mode::Reencode;
@@ -296,10 +297,7 @@ Outcome reencode(ByteView input, const Options& options) {
   o.encodes = finished.encodes;
   o.metadata_removed = wrapper.removed;
   o.notes = wrapper.notes;
-  // The SSIM of the written file, decoded from the bare JPEG: the same coefficients, tables and
-  // components (finish() verified them), so libjpeg gives the same pixels, and a baseline decode
-  // streams (a row at a time into the SSIM) where the progressive one buffers every coefficient.
-  o.ssim = jpeg_pixels::ssim_luma(image, bare, options.limits);  // compare().ssim_luma
+  o.ssim = finished.ssim;  // of the written file: compare().ssim_luma
   if (lossless && o.bytes_out >= lossless->bytes_out) {
     lossless->notes.push_back(lossless_wins_note(o.bytes_out, lossless->bytes_out));
     return *lossless;

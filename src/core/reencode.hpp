@@ -3,6 +3,7 @@
 // source's kept metadata.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -14,6 +15,10 @@
 #include "jpegopt/options.hpp"
 
 namespace jpegopt {
+
+namespace lossless {
+class Source;
+}
 
 // Quality of a PNG conversion asked for by a resize or --to-srgb without -q: high enough that
 // photographs show no visible loss (butteraugli around 1.5 on the corpus), still several times
@@ -65,17 +70,20 @@ Wrapper make_wrapper(ByteView input, const Image& pixels, const Options& options
 
 struct Finished {
   Bytes bytes;              // the complete output file
+  double ssim = 0;          // luma SSIM of the output against the `reference` given to finish()
   std::string coding;       // "baseline", "progressive" or "arithmetic"
   std::string scan_script;  // the winning script, described
   int encodes = 0;
 };
 
-// Turns a bare encoder JPEG (encoder::encode) into the final file: the lossless back end
-// (optimized Huffman, baseline/progressive choice and scan search, per options.coding,
+// Turns the encoder's coefficients (encoder::coefficients) into the final file: the lossless back
+// end (optimized Huffman, baseline/progressive choice and scan search, per options.coding,
 // options.effort and options.arithmetic; its coefficients verified when options.verify), then
 // SOI + the wrapper's segments + the image + the source's trailer with MPF offsets fixed.
-// The target-size search uses it on its chosen trial.
-Finished finish(const Wrapper& wrapper, ByteView bare_jpeg, const Options& options);
+// `source` is freed once written. The file is decoded once, for the verification and for the
+// SSIM of its pixels against `reference` (what compare(reference, file) reports).
+Finished finish(const Wrapper& wrapper, std::unique_ptr<lossless::Source> source,
+                const Image& reference, const Options& options);
 
 }  // namespace reencoding
 

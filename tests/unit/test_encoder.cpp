@@ -672,6 +672,43 @@ TEST_CASE("Standard Huffman tables carry the same coefficients as optimized ones
       }
 }
 
+TEST_CASE("encoder coefficients equal those of the encoded JPEG read back", "[encoder]") {
+  // The lossless back end gets them without a JPEG in between: the same digest (geometry,
+  // colour space, component ids, tables, every coefficient) and the same bytes from every encode.
+  const std::pair<int, int> sizes[] = {{1, 1}, {37, 23}, {33, 18}, {64, 49}};
+  encoder::Tuning trellis = encoder::Tuning::best();
+  trellis.trellis = true;
+  struct Kind {
+    PixelFormat format;
+    Subsampling subsampling;
+  };
+  const Kind kinds[] = {
+      {PixelFormat::Rgb, Subsampling::S420},  {PixelFormat::Rgb, Subsampling::S444},
+      {PixelFormat::Rgb, Subsampling::S422},  {PixelFormat::Rgb, Subsampling::S440},
+      {PixelFormat::Gray, Subsampling::S420}, {PixelFormat::Cmyk, Subsampling::S444}};
+  for (const auto& [w, h] : sizes)
+    for (const Kind& k : kinds)
+      for (const auto& tuning : {encoder::Tuning::best(), encoder::Tuning::plain(), trellis}) {
+        CAPTURE(w, h, static_cast<int>(k.format), static_cast<int>(k.subsampling), tuning.trellis);
+        const Image img = test_image(w, h, k.format);
+        const Bytes jpeg =
+            encoder::encode(img, k.subsampling, 70, tuning, encoder::Entropy::Standard);
+        lossless::Source read(jpeg, Limits{});
+        const auto direct = encoder::coefficients(img, k.subsampling, 70, tuning);
+        CHECK(lossless::coefficient_digest(*direct) == lossless::coefficient_digest(read));
+        CHECK(direct->components() == read.components());
+        CHECK(direct->blocks_per_mcu() == read.blocks_per_mcu());
+        CHECK(lossless::encode(*direct, {}, false) == lossless::encode(read, {}, false));
+        CHECK(lossless::encode(*direct, lossless::simple_script(*direct), false) ==
+              lossless::encode(read, lossless::simple_script(read), false));
+        CHECK(lossless::encode(*direct, {}, true) == lossless::encode(read, {}, true));
+        const auto a = lossless::search(*direct, Coding::Auto, Effort::Default, false);
+        const auto b = lossless::search(read, Coding::Auto, Effort::Default, false);
+        CHECK(a.jpeg == b.jpeg);
+        CHECK(a.description == b.description);
+      }
+}
+
 TEST_CASE("encoding an image directly gives the bytes of encoding its prepared planes",
           "[encoder]") {
   const std::pair<int, int> sizes[] = {{1, 1}, {7, 5}, {37, 23}, {33, 18}, {64, 49}};

@@ -151,6 +151,44 @@ TEST_CASE("jpeg_pixels: streamed luma SSIM equals the SSIM of the decoded image"
   CHECK_THROWS_AS(jpeg_pixels::ssim_luma(source, cut, Limits{}), Error);
 }
 
+TEST_CASE("jpeg_pixels: one decode gives the SSIM and the coefficient digest", "[pixels]") {
+  for (const bool progressive : {false, true})
+    for (const bool arithmetic : {false, true})
+      for (const int components : {1, 3, 4}) {
+        CAPTURE(progressive, arithmetic, components);
+        SynthSpec spec;
+        spec.components = components;
+        spec.h = spec.v = components == 3 ? 2 : 1;
+        spec.quality = 50;
+        spec.progressive = progressive;
+        spec.arithmetic = arithmetic;
+        spec.width = 61;
+        spec.height = 35;
+        const Bytes jpeg = make_jpeg(spec);
+        Image source;
+        source.width = spec.width;
+        source.height = spec.height;
+        source.format = components == 1   ? PixelFormat::Gray
+                        : components == 3 ? PixelFormat::Rgb
+                                          : PixelFormat::Cmyk;
+        source.pixels = synth_pixels(spec);
+        const auto both = jpeg_pixels::ssim_luma_and_digest(source, jpeg, Limits{});
+        CHECK(both.ssim == jpeg_pixels::ssim_luma(source, jpeg, Limits{}));
+        lossless::Source read(jpeg, Limits{});
+        CHECK(both.digest == lossless::coefficient_digest(read));
+        CHECK(both.ssim > 0);
+      }
+  SynthSpec spec;
+  spec.progressive = true;
+  const Bytes jpeg = make_jpeg(spec);
+  const Bytes cut(jpeg.begin(), jpeg.begin() + static_cast<std::ptrdiff_t>(jpeg.size() / 2));
+  Image source;
+  source.width = 64;
+  source.height = 48;
+  source.pixels = synth_pixels(spec);
+  CHECK_THROWS_AS(jpeg_pixels::ssim_luma_and_digest(source, cut, Limits{}), Error);
+}
+
 TEST_CASE("jpeg_pixels: ICC profile and EXIF orientation", "[pixels]") {
   const Image rocket =
       jpeg_pixels::decode(read_bytes(samples_dir() / "skimage-rocket-640x427-444-icc.jpg"), {});
