@@ -690,14 +690,15 @@ class FirstScanGather {
       }
       for (std::size_t b = range_[i]; b < range_[i + 1] && runs_[b].se >= k; ++b) {
         Run& run = runs_[b];
-        // The run so far (the empty blocks since the band last held something included) ends.
-        std::uint64_t length = run.eobrun + (blocks_ - run.next);
-        if (length >= kMaxEobRun) [[unlikely]]
-          length = full_runs(b, length);
-        ++eob_[b][length ? static_cast<std::size_t>(bit_length(static_cast<unsigned>(length))) - 1
-                         : kNoRun];
-        run.eobrun = static_cast<std::uint32_t>(~gt_al >> run.se & 1);  // ends in zeros: a new run
-        run.next = blocks_ + 1;
+        // The run so far (the empty blocks since the band last held something included) ends;
+        // most are 0 or 1 block long.
+        const std::uint32_t length = blocks_ - run.start;
+        if (length > 1)
+          end_run(b, length);
+        else
+          run.ones += length;
+        // Ending in zeros, the band starts a new run with this block.
+        run.start = blocks_ + 1 - static_cast<std::uint32_t>(~gt_al >> run.se & 1);
       }
     }
     ++blocks_;
@@ -708,12 +709,14 @@ class FirstScanGather {
   void finish() {
     for (std::size_t b = 0; b < bands_.size(); ++b) {
       const Band& band = bands_[b];
-      std::uint64_t length = runs_[b].eobrun + (blocks_ - runs_[b].next);
-      if (length >= kMaxEobRun) length = full_runs(b, length);
-      if (length)
-        ++eob_[b][static_cast<std::size_t>(bit_length(static_cast<unsigned>(length))) - 1];
+      const std::uint32_t length = blocks_ - runs_[b].start;
+      if (length > 1)
+        end_run(b, length);
+      else
+        runs_[b].ones += length;
+      eob_[b][0] += runs_[b].ones;
       Stats& st = *out_[band.out];
-      for (std::size_t n = 0; n < kNoRun; ++n) {
+      for (std::size_t n = 0; n < eob_[b].size(); ++n) {
         st.freq[n << 4] += eob_[b][n];
         st.raw_bits += eob_[b][n] * n;
       }
@@ -734,22 +737,25 @@ class FirstScanGather {
     std::size_t first_segment = 0, last_segment = 0;
     std::size_t out = 0;  // index into out_
   };
-  // The EOB run of a band, what block() updates (apart from the counts below).
+  // The EOB run of a band, what block() updates.
   struct Run {
     int se = 63;
-    std::uint32_t next = 0;    // the first block not yet in eobrun
-    std::uint32_t eobrun = 0;  // below kMaxEobRun
+    std::uint32_t start = 0;  // the first block of the pending EOB run
+    std::uint64_t ones = 0;   // EOB runs of one block emitted
   };
-  // EOB run symbols emitted per band, by their extra bits (symbol n << 4); block() counts a
-  // block ending no run in the extra entry kNoRun rather than branching.
-  static constexpr std::size_t kNoRun = 15;
-  using EobCounts = std::array<std::uint64_t, kNoRun + 1>;
-  // A run of `length` >= kMaxEobRun blocks: every kMaxEobRun of them were emitted as a run of
-  // that length as the run reached it; returns what is left.
-  std::uint64_t full_runs(std::size_t b, std::uint64_t length) {
+  // EOB run symbols emitted per band, by their extra bits (symbol n << 4), but for the runs of
+  // one block (Run::ones).
+  using EobCounts = std::array<std::uint64_t, 15>;
+  // A run of `length` blocks ends: every kMaxEobRun of them were emitted as a run of that length
+  // as the run reached it, then the rest.
+  void end_run(std::size_t b, std::uint32_t length) {
     constexpr int kMaxRunBits = std::bit_width(kMaxEobRun) - 1;
-    eob_[b][kMaxRunBits] += length / kMaxEobRun;
-    return length % kMaxEobRun;
+    if (length >= kMaxEobRun) {
+      eob_[b][kMaxRunBits] += length / kMaxEobRun;
+      length %= kMaxEobRun;
+      if (length == 0) return;
+    }
+    ++eob_[b][static_cast<std::size_t>(bit_length(length)) - 1];
   }
 
   int al_ = 0;
