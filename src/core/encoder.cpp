@@ -225,28 +225,35 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   sub.values.resize(static_cast<std::size_t>(sub.width) * static_cast<std::size_t>(sub.height));
   const auto sw = static_cast<std::size_t>(sub.width);
   const float norm = 1.0f / static_cast<float>(hf * vf);
-  // Full-resolution rows (and their upsampled approximations) padded to sub.width * hf samples
-  // by replicating the last one, as the edge clamp does; three horizontally upsampled
-  // subsampled rows (y - 1, y, y + 1), likewise padded.
+  // Full-resolution rows of two subsampled rows (the current one and the one before) and the
+  // upsampled approximations of one, padded to sub.width * hf samples by replicating the last
+  // one, as the edge clamp does; three horizontally upsampled subsampled rows (y - 1, y, y + 1),
+  // likewise padded.
   const std::size_t padded = sw * static_cast<std::size_t>(hf);
-  std::vector<float> buffers(7 * padded);
-  float* const full_rows[2] = {buffers.data(), buffers.data() + padded};
-  float* const up_rows[2] = {buffers.data() + 2 * padded, buffers.data() + 3 * padded};
-  float* const wide_rows[3] = {buffers.data() + 4 * padded, buffers.data() + 5 * padded,
-                               buffers.data() + 6 * padded};
+  std::vector<float> buffers(9 * padded);
+  auto buffer = [&](std::size_t i) { return buffers.data() + i * padded; };
+  float* const full_rows[2][2] = {{buffer(0), buffer(1)}, {buffer(2), buffer(3)}};
+  float* const up_rows[2] = {buffer(4), buffer(5)};
+  float* const wide_rows[3] = {buffer(6), buffer(7), buffer(8)};
   auto pad = [&](float* r) { std::fill(r + width, r + padded, r[width - 1]); };
-  auto load = [&](int y, int dy) {
-    float* r = full_rows[dy];
-    full(std::min(y * vf + dy, height - 1), r);
-    pad(r);
+  // The full-resolution rows of subsampled row y, in slot y % 2.
+  auto load = [&](int y) {
+    const auto rows = full_rows[y % 2];
+    for (int dy = 0; dy < vf; ++dy) {
+      full(std::min(y * vf + dy, height - 1), rows[dy]);
+      pad(rows[dy]);
+    }
+    return rows;
   };
-  for (int y = 0; y < sub.height; ++y) {
-    for (int dy = 0; dy < vf; ++dy)
-      load(y, dy);
-    box_average_row(full_rows, hf, vf, sw, norm,
+  auto first_pass = [&](int y) {
+    box_average_row(load(y), hf, vf, sw, norm,
                     sub.values.data() + static_cast<std::size_t>(y) * sw);
+  };
+  if (hf == 1 && vf == 1) {
+    for (int y = 0; y < sub.height; ++y)
+      first_pass(y);
+    return sub;
   }
-  if (hf == 1 && vf == 1) return sub;
 
   // For one axis: the nearest and the far input sample of each output position (computed once,
   // not per sample).
@@ -271,29 +278,43 @@ Samples subsample_chroma(int width, int height, int hf, int vf, int refinements,
   const float wy = vf == 2 ? 0.75f : 1.0f;
   const float wx = hf == 2 ? 0.75f : 1.0f;
   UninitVector<float> corrected(sub.values.size());
-  for (int pass = 0; pass < refinements; ++pass) {
-    // Subsampled row j upsampled horizontally, kept while rows j - 1 .. j + 1 are in use.
-    int wide_of[3] = {-1, -1, -1};
-    auto wide = [&](int j) {
-      float* r = wide_rows[j % 3];
-      if (wide_of[j % 3] == j) return r;
-      wide_of[j % 3] = j;
-      const float* n = sub.values.data() + static_cast<std::size_t>(j) * sw;
-      for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x)
-        r[x] = wx * n[near_x[x]] + (1 - wx) * n[far_x[x]];
-      pad(r);
-      return r;
-    };
-    for (int y = 0; y < sub.height; ++y) {
-      for (int dy = 0; dy < vf; ++dy) {
-        load(y, dy);
-        const auto fy = static_cast<std::size_t>(std::min(y * vf + dy, height - 1));
-        blend_rows(wide(near_y[fy]), wide(far_y[fy]), wy, padded, up_rows[dy]);
-      }
-      const std::size_t row = static_cast<std::size_t>(y) * sw;
-      box_correct_row(full_rows, up_rows, hf, vf, sw, norm, sub.values.data() + row,
-                      corrected.data() + row);
+  // Subsampled row j upsampled horizontally, kept while rows j - 1 .. j + 1 are in use (wide_of
+  // is reset for each pass).
+  int wide_of[3] = {-1, -1, -1};
+  auto wide = [&](int j) {
+    float* r = wide_rows[j % 3];
+    if (wide_of[j % 3] == j) return r;
+    wide_of[j % 3] = j;
+    const float* n = sub.values.data() + static_cast<std::size_t>(j) * sw;
+    for (std::size_t x = 0; x < static_cast<std::size_t>(width); ++x)
+      r[x] = wx * n[near_x[x]] + (1 - wx) * n[far_x[x]];
+    pad(r);
+    return r;
+  };
+  // One refinement of subsampled row y (whose full-resolution rows are `rows`) into corrected;
+  // it reads rows y - 1 .. y + 1 of sub.values.
+  auto refine = [&](int y, float* const* rows) {
+    for (int dy = 0; dy < vf; ++dy) {
+      const auto fy = static_cast<std::size_t>(std::min(y * vf + dy, height - 1));
+      blend_rows(wide(near_y[fy]), wide(far_y[fy]), wy, padded, up_rows[dy]);
     }
+    const std::size_t row = static_cast<std::size_t>(y) * sw;
+    box_correct_row(rows, up_rows, hf, vf, sw, norm, sub.values.data() + row,
+                    corrected.data() + row);
+  };
+  // The first refinement runs a row behind the averages, on the full-resolution rows they
+  // loaded; later ones load them again.
+  for (int y = 0; y < sub.height; ++y) {
+    first_pass(y);
+    if (refinements > 0 && y > 0) refine(y - 1, full_rows[(y - 1) % 2]);
+  }
+  if (refinements == 0) return sub;
+  refine(sub.height - 1, full_rows[(sub.height - 1) % 2]);
+  sub.values.swap(corrected);
+  for (int pass = 1; pass < refinements; ++pass) {
+    std::fill(std::begin(wide_of), std::end(wide_of), -1);
+    for (int y = 0; y < sub.height; ++y)
+      refine(y, load(y));
     sub.values.swap(corrected);
   }
   return sub;
