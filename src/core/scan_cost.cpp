@@ -621,7 +621,12 @@ class FirstScanGather {
     segments_ = cuts.size() - 1;
     hist_.resize(segments_);
     raw_.resize(segments_);
-    corr_.resize(starts_.size() * segments_);
+    // Corrections of a start fall in the segments from its own on.
+    for (int ss : starts_) {
+      corr_base_.push_back(corr_.size());
+      corr_first_.push_back(segment_[static_cast<std::size_t>(ss)]);
+      corr_.resize(corr_.size() + segments_ - corr_first_.back());
+    }
     for (std::size_t i = 0; i < scans.size(); ++i) {
       const auto* s = scans[i];
       Band band;
@@ -682,11 +687,11 @@ class FirstScanGather {
       const int full = run_[static_cast<std::size_t>(k)];
       if (r != full) {
         const int size = size_[static_cast<std::size_t>(k)];
-        auto& c = corr_[i * segments_ + segment_[static_cast<std::size_t>(k)]];
+        auto& c = correction(i, segment_[static_cast<std::size_t>(k)]);
         c[static_cast<std::size_t>(((full & 15) << 4) + size)] -= 1;
-        c[0xF0] -= static_cast<unsigned>(full >> 4);
+        c[0xF0] -= full >> 4;
         c[static_cast<std::size_t>(((r & 15) << 4) + size)] += 1;
-        c[0xF0] += static_cast<unsigned>(r >> 4);
+        c[0xF0] += r >> 4;
       }
       for (std::size_t b = range_[i]; b < range_[i + 1] && runs_[b].se >= k; ++b) {
         Run& run = runs_[b];
@@ -722,9 +727,9 @@ class FirstScanGather {
       }
       for (std::size_t j = band.first_segment; j <= band.last_segment; ++j) {
         const auto& h = hist_[j];
-        const auto& c = corr_[band.start * segments_ + j];
+        const auto& c = correction(band.start, j);
         for (std::size_t s = 0; s < 256; ++s)
-          st.freq[s] += h[s] + c[s];
+          st.freq[s] += h[s] + static_cast<std::uint64_t>(std::int64_t{c[s]});
         st.raw_bits += raw_[j];
       }
     }
@@ -770,7 +775,13 @@ class FirstScanGather {
   std::size_t segments_ = 0;
   std::vector<std::array<std::uint64_t, 256>> hist_;
   std::vector<std::uint64_t> raw_;
-  std::vector<std::array<std::uint64_t, 256>> corr_;  // [start * segments_ + segment]
+  // Net symbol count changes per start, for the segments from the start's own: a block changes
+  // each by a few at most, so 32 bits hold them.
+  std::vector<std::array<std::int32_t, 256>> corr_;
+  std::vector<std::size_t> corr_base_, corr_first_;
+  std::array<std::int32_t, 256>& correction(std::size_t start, std::size_t segment) {
+    return corr_[corr_base_[start] + segment - corr_first_[start]];
+  }
   std::array<std::uint8_t, 64> size_{}, run_{};
 };
 
