@@ -4,6 +4,7 @@
 
 #include <cstdio>
 #include <string>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -171,7 +172,7 @@ void to_srgb(Image& image) {
   out.orientation = image.orientation;
   out.pixels.resize(out.stride() * static_cast<std::size_t>(out.height));
   for (int y = 0; y < image.height; ++y)
-    cmsDoTransform(transform.get(), image.row(y), out.row(y),
+    cmsDoTransform(transform.get(), std::as_const(image).row(y), out.row(y),
                    static_cast<cmsUInt32Number>(image.width));
   image = std::move(out);  // icc is now empty: the pixels are sRGB
 }

@@ -345,7 +345,7 @@ void check_image(const Image& image, Subsampling subsampling) {
                 fmt::format("cannot encode a {}x{} image", image.width, image.height));
   const std::size_t w = static_cast<std::size_t>(image.width);
   const std::size_t h = static_cast<std::size_t>(image.height);
-  if (image.pixels.size() < w * h * static_cast<std::size_t>(image.channels()))
+  if (image.samples() < w * h * static_cast<std::size_t>(image.channels()))
     throw Error(ErrorCode::InvalidArgument, "image pixel buffer is too small");
 }
 

@@ -25,30 +25,6 @@ class Source;
 
 namespace jpegopt::encoder {
 
-// An allocator whose resize() leaves new elements default-initialized (for float: unset), for
-// buffers that are written in full right after: value-initializing them first was a memset of
-// every coefficient, and the first touch of fresh pages, for nothing.
-template <class T>
-struct DefaultInitAllocator : std::allocator<T> {
-  template <class U>
-  struct rebind {
-    using other = DefaultInitAllocator<U>;
-  };
-  DefaultInitAllocator() = default;
-  template <class U>
-  DefaultInitAllocator(const DefaultInitAllocator<U>&) noexcept {}
-  template <class U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    std::construct_at(p, std::forward<Args>(args)...);
-  }
-};
-template <class T>
-using UninitVector = std::vector<T, DefaultInitAllocator<T>>;
-
 // One component after prepare(): its sampling factors and the unquantized DCT coefficients of
 // every block (64 per block, natural row-major order, true DCT scale: a flat block of value v
 // has DC 8 * (v - 128)).

@@ -24,15 +24,31 @@ struct Image {
   int width = 0, height = 0;
   PixelFormat format = PixelFormat::Rgb;
   std::vector<std::uint8_t> pixels;  // row-major, interleaved, 8 bits per sample, no padding
-  Bytes icc;                         // embedded ICC profile; empty means sRGB
-  int orientation = 1;               // EXIF orientation the pixels are stored in (1..8)
+  // Set instead of `pixels` (which is then empty) when the samples, in the same layout, belong to
+  // memory that outlives this Image: a PPM file's bytes, used without a copy (pnm::view). They are
+  // read-only: the non-const row() first copies them into `pixels` (own()).
+  const std::uint8_t* borrowed = nullptr;
+  Bytes icc;            // embedded ICC profile; empty means sRGB
+  int orientation = 1;  // EXIF orientation the pixels are stored in (1..8)
 
   int channels() const { return channels_of(format); }
   std::size_t stride() const { return static_cast<std::size_t>(width) * channels(); }
-  std::uint8_t* row(int y) { return pixels.data() + static_cast<std::size_t>(y) * stride(); }
-  const std::uint8_t* row(int y) const {
+  // The samples and their count, owned or borrowed.
+  const std::uint8_t* data() const { return borrowed ? borrowed : pixels.data(); }
+  std::size_t samples() const {
+    return borrowed ? stride() * static_cast<std::size_t>(height) : pixels.size();
+  }
+  // Copies borrowed samples into `pixels` (nothing to do when they are owned).
+  void own() {
+    if (!borrowed) return;
+    pixels.assign(borrowed, borrowed + samples());
+    borrowed = nullptr;
+  }
+  std::uint8_t* row(int y) {
+    own();
     return pixels.data() + static_cast<std::size_t>(y) * stride();
   }
+  const std::uint8_t* row(int y) const { return data() + static_cast<std::size_t>(y) * stride(); }
 };
 
 }  // namespace jpegopt

@@ -99,7 +99,7 @@ void check_pair(const Image& a, PixelFormat b_format, int b_width, int b_height,
                                                         a.width, a.height, b_width, b_height));
   if (a.width <= 0 || a.height <= 0) throw Error(ErrorCode::InvalidArgument, "empty image");
   for (const Image* im : {&a, b})
-    if (im != nullptr && im->pixels.size() != im->stride() * static_cast<std::size_t>(im->height))
+    if (im != nullptr && im->samples() != im->stride() * static_cast<std::size_t>(im->height))
       throw Error(ErrorCode::InvalidArgument, "malformed image: pixel buffer size");
   if ((a.format == PixelFormat::Cmyk) != (b_format == PixelFormat::Cmyk))
     throw Error(ErrorCode::InvalidArgument, "cannot compare a CMYK image with a non-CMYK one");

@@ -51,6 +51,12 @@ bool is_pnm(ByteView data) {
 }
 
 Image read(ByteView data, const Limits& limits) {
+  Image image = view(data, limits);
+  image.own();
+  return image;
+}
+
+Image view(ByteView data, const Limits& limits) {
   if (!is_pnm(data))
     throw Error(ErrorCode::InvalidArgument, "PNM: not a binary PGM or PPM (P5 or P6)");
   const bool rgb = data[1] == '6';
@@ -80,7 +86,7 @@ Image read(ByteView data, const Limits& limits) {
                                                   data.size() - pos, need));
   const std::uint8_t* in = data.data() + pos;
   if (maxval == 255) {
-    image.pixels.assign(in, in + samples);
+    image.borrowed = in;
     return image;
   }
   image.pixels.resize(samples);

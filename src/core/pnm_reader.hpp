@@ -22,5 +22,8 @@ bool is_pnm(ByteView data);
 //   pixel buffer is allocated); fewer sample bytes than the header promises → Truncated. Bytes
 //   after the samples are ignored.
 Image read(ByteView data, const Limits& limits);
+// read() without the copy when maxval is 255: the Image borrows the samples from `data`
+// (Image::borrowed), which must outlive it.
+Image view(ByteView data, const Limits& limits);
 
 }  // namespace jpegopt::pnm

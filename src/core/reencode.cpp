@@ -245,7 +245,8 @@ Outcome reencode(ByteView input, const Options& options) {
   Subsampling subsampling = options.reencode.subsampling;
   std::optional<Outcome> lossless;
   if (png_input) {
-    image = read_pixel_file(input, options);
+    // A PPM's samples are used where they are (`input` outlives `image`).
+    image = pnm::is_pnm(input) ? pnm::view(input, options.limits) : read_pixel_file(input, options);
     target = resize::fit({image.width, image.height}, options.reencode.resize, image.orientation);
   } else {
     const JpegFile file = JpegFile::parse(Bytes(input.begin(), input.end()));

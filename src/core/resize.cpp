@@ -70,7 +70,7 @@ Image resize(const Image& image, Size target) {
     throw Error(ErrorCode::InvalidArgument,
                 fmt::format("cannot resize to {}x{}", target.width, target.height));
   if (image.width <= 0 || image.height <= 0 ||
-      image.pixels.size() != image.stride() * static_cast<std::size_t>(image.height))
+      image.samples() != image.stride() * static_cast<std::size_t>(image.height))
     throw Error(ErrorCode::InvalidArgument, "cannot resize an empty or malformed image");
   if (target.width == image.width && target.height == image.height) return image;
 
@@ -87,8 +87,8 @@ Image resize(const Image& image, Size target) {
   const stbir_colorspace space =
       image.format == PixelFormat::Cmyk ? STBIR_COLORSPACE_LINEAR : STBIR_COLORSPACE_SRGB;
   const int ok = stbir_resize_uint8_generic(
-      image.pixels.data(), image.width, image.height, static_cast<int>(image.stride()),
-      out.pixels.data(), out.width, out.height, static_cast<int>(out.stride()), image.channels(),
+      image.data(), image.width, image.height, static_cast<int>(image.stride()), out.pixels.data(),
+      out.width, out.height, static_cast<int>(out.stride()), image.channels(),
       STBIR_ALPHA_CHANNEL_NONE, 0, STBIR_EDGE_CLAMP, STBIR_FILTER_DEFAULT, space, nullptr);
   if (!ok) throw Error(ErrorCode::OutOfMemory, "out of memory while resizing");
   return out;

@@ -27,10 +27,11 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 // Reads to the end. `size_hint`: the expected size (a regular file's), so the bytes are read in one
 // call straight into a buffer of the right size (no stdio copy, no regrowth).
-Bytes read_stream(std::FILE* f, const std::string& name, std::uintmax_t size_hint = 0) {
+UninitBytes read_stream(std::FILE* f, const std::string& name, std::uintmax_t size_hint = 0) {
   constexpr std::size_t kMinBuffer = 1 << 16;
-  // One byte more than expected, so a file that did not grow is read to EOF in one fread.
-  Bytes out(size_hint < kMinBuffer ? kMinBuffer : static_cast<std::size_t>(size_hint) + 1);
+  // One byte more than expected, so a file that did not grow is read to EOF in one fread. Not
+  // zeroed first: only the bytes read are kept.
+  UninitBytes out(size_hint < kMinBuffer ? kMinBuffer : static_cast<std::size_t>(size_hint) + 1);
   std::size_t used = 0;
   for (;;) {
     if (used == out.size()) out.resize(out.size() * 2);
@@ -231,7 +232,7 @@ fs::path folder_of(const fs::path& target) {
 }
 }  // namespace
 
-Bytes read_file(const std::filesystem::path& path) {
+UninitBytes read_file(const std::filesystem::path& path) {
   if (path == "-") return read_stream(stdin, "standard input");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::Io, "is a folder");

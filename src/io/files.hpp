@@ -10,7 +10,7 @@
 namespace jpegopt::io {
 
 // Reads a whole file ("-" reads standard input). Throws Error(Io) with the OS's reason.
-Bytes read_file(const std::filesystem::path& path);
+UninitBytes read_file(const std::filesystem::path& path);
 
 // How write_atomic() replaces a file.
 struct WriteOptions {

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/png_reader.hpp"
@@ -60,6 +61,31 @@ TEST_CASE("pnm: 8-bit PPM and PGM with comments give their samples exactly", "[p
   CHECK(gray.height == 2);
   CHECK(gray.format == PixelFormat::Gray);
   CHECK(gray.pixels == std::vector<std::uint8_t>{0, 1, 2, 10, 20, 255});
+}
+
+TEST_CASE("pnm: view borrows 8-bit samples from the file bytes and read copies them", "[pnm]") {
+  const Bytes file = bytes_of("P6\n2 1\n255\n", {1, 2, 3, 250, 251, 252, 9});
+  Image view = pnm::view(file, Limits{});
+  CHECK(view.borrowed == file.data() + 11);  // right after the header
+  CHECK(view.pixels.empty());
+  CHECK(view.data() == view.borrowed);
+  CHECK(view.samples() == 6);
+  CHECK(std::as_const(view).row(0) == view.borrowed);
+  const Image read = pnm::read(file, Limits{});
+  CHECK(read.borrowed == nullptr);
+  CHECK(read.pixels == std::vector<std::uint8_t>{1, 2, 3, 250, 251, 252});
+  CHECK(read.data() == read.pixels.data());
+  CHECK(read.samples() == 6);
+  // Writing needs its own samples: the non-const row() copies them first.
+  view.row(0)[0] = 7;
+  CHECK(view.borrowed == nullptr);
+  CHECK(view.pixels == std::vector<std::uint8_t>{7, 2, 3, 250, 251, 252});
+  CHECK(file[11] == 1);
+  // Other maxvals are scaled, so they are never borrowed.
+  const Bytes low = bytes_of("P5\n2 1\n15\n", {0, 15});
+  const Image scaled = pnm::view(low, Limits{});
+  CHECK(scaled.borrowed == nullptr);
+  CHECK(scaled.pixels == std::vector<std::uint8_t>{0, 255});
 }
 
 TEST_CASE("pnm: other maxvals are scaled to 8 bits with rounding as cjpeg does", "[pnm]") {
