@@ -89,7 +89,7 @@ Result run_one(Job& job, const Input& input) {
       std::lock_guard lock(job.mutex);
       if (job.cleaned.insert(folder).second) io::remove_stale_temp_files(folder);
     }
-    const UninitBytes bytes = io::read_file(input.path);
+    const io::FileBytes bytes = io::read_file(input.path);
     Outcome outcome = process(bytes, job.options);
     const bool optimized = outcome.status == FileStatus::Optimized;
     const OutputMode& mode = job.mode;
@@ -146,7 +146,7 @@ Result run_one(Job& job, const Input& input) {
 
 std::vector<std::string> listed_files(const OptimizeArgs& args) {
   if (args.files_from.empty()) return {};
-  UninitBytes bytes;
+  io::FileBytes bytes;
   try {
     bytes = io::read_file(args.files_from);
   } catch (const Error& e) {

@@ -29,7 +29,7 @@ std::vector<std::string> channel_names(PixelFormat format, std::size_t count) {
 // Decodes by signature (JPEG, PNG, binary PPM/PGM); PNG alpha goes onto white, as the re-encode
 // default does.
 Image load(const std::string& path) {
-  const UninitBytes data = io::read_file(path);
+  const io::FileBytes data = io::read_file(path);
   if (data.size() >= 2 && data[0] == 0xFF && data[1] == 0xD8)
     return jpeg_pixels::decode(data, Limits{});
   if (png::is_png(data)) return png::read(data, Limits{}, kWhite);

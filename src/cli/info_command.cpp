@@ -105,7 +105,7 @@ int run_info(const InfoArgs& args) {
   bool first = true;
   for (const auto& path : args.files) {
     try {
-      const UninitBytes data = io::read_file(path);
+      const io::FileBytes data = io::read_file(path);
       const JpegInfo info = inspect(data);
       if (args.json) {
         std::fputs((info_to_json(path, info)

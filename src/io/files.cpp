@@ -4,7 +4,9 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <memory>
+#include <new>
 #include <optional>
 #include <random>
 #include <string>
@@ -27,11 +29,11 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 // Reads to the end. `size_hint`: the expected size (a regular file's), so the bytes are read in one
 // call straight into a buffer of the right size (no stdio copy, no regrowth).
-UninitBytes read_stream(std::FILE* f, const std::string& name, std::uintmax_t size_hint = 0) {
+FileBytes read_stream(std::FILE* f, const std::string& name, std::uintmax_t size_hint = 0) {
   constexpr std::size_t kMinBuffer = 1 << 16;
   // One byte more than expected, so a file that did not grow is read to EOF in one fread. Not
   // zeroed first: only the bytes read are kept.
-  UninitBytes out(size_hint < kMinBuffer ? kMinBuffer : static_cast<std::size_t>(size_hint) + 1);
+  FileBytes out(size_hint < kMinBuffer ? kMinBuffer : static_cast<std::size_t>(size_hint) + 1);
   std::size_t used = 0;
   for (;;) {
     if (used == out.size()) out.resize(out.size() * 2);
@@ -232,7 +234,33 @@ fs::path folder_of(const fs::path& target) {
 }
 }  // namespace
 
-UninitBytes read_file(const std::filesystem::path& path) {
+namespace {
+std::size_t huge_page_multiple(std::size_t bytes) {
+  return (bytes + platform::kHugePageBytes - 1) & ~(platform::kHugePageBytes - 1);
+}
+}  // namespace
+
+template <class T>
+void* FileAllocator<T>::allocate_bytes(std::size_t bytes) {
+  if (bytes < platform::kHugePageBytes) return ::operator new(bytes);
+  if (bytes > std::numeric_limits<std::size_t>::max() - platform::kHugePageBytes)
+    throw std::bad_alloc();
+  void* p = platform::map_huge_pages(huge_page_multiple(bytes));
+  if (!p) throw std::bad_alloc();
+  return p;
+}
+
+template <class T>
+void FileAllocator<T>::deallocate_bytes(void* p, std::size_t bytes) noexcept {
+  if (bytes < platform::kHugePageBytes)
+    ::operator delete(p);
+  else
+    platform::unmap_huge_pages(p, huge_page_multiple(bytes));
+}
+
+template struct FileAllocator<std::uint8_t>;
+
+FileBytes read_file(const std::filesystem::path& path) {
   if (path == "-") return read_stream(stdin, "standard input");
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw Error(ErrorCode::Io, "is a folder");

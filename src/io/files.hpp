@@ -2,15 +2,49 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <filesystem>
+#include <memory>
+#include <new>
+#include <type_traits>
+#include <utility>
+#include <vector>
 
 #include "core/bytes.hpp"
 #include "jpegopt/error.hpp"
 
 namespace jpegopt::io {
 
+// Memory for a file's bytes: requests of 2 MiB or more are mapped on transparent huge pages (a
+// 6 MB PPM is then faulted in a few times instead of 1,500, each fault expensive on a virtual
+// machine), smaller ones come from operator new. New bytes are left unset: the read writes them.
+template <class T>
+struct FileAllocator {
+  using value_type = T;
+  FileAllocator() = default;
+  template <class U>
+  FileAllocator(const FileAllocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(allocate_bytes(n * sizeof(T))); }
+  void deallocate(T* p, std::size_t n) noexcept { deallocate_bytes(p, n * sizeof(T)); }
+  template <class U>
+  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
+    ::new (static_cast<void*>(p)) U;
+  }
+  template <class U, class... Args>
+  void construct(U* p, Args&&... args) {
+    std::construct_at(p, std::forward<Args>(args)...);
+  }
+  template <class U>
+  bool operator==(const FileAllocator<U>&) const noexcept {
+    return true;
+  }
+  static void* allocate_bytes(std::size_t bytes);
+  static void deallocate_bytes(void* p, std::size_t bytes) noexcept;
+};
+using FileBytes = std::vector<std::uint8_t, FileAllocator<std::uint8_t>>;
+
 // Reads a whole file ("-" reads standard input). Throws Error(Io) with the OS's reason.
-UninitBytes read_file(const std::filesystem::path& path);
+FileBytes read_file(const std::filesystem::path& path);
 
 // How write_atomic() replaces a file.
 struct WriteOptions {

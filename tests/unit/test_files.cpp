@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -55,6 +56,25 @@ std::uint64_t impossible_pid() {
 }
 
 }  // namespace
+
+TEST_CASE("read_file reads small and huge-page-sized files exactly", "[files]") {
+  TempDir dir;
+  // Below, at and above 2 MiB (the size from which the buffer is mapped on huge pages).
+  for (const std::size_t size :
+       {std::size_t{0}, std::size_t{1}, std::size_t{70000}, platform::kHugePageBytes - 1,
+        platform::kHugePageBytes, 3 * platform::kHugePageBytes + 12345}) {
+    CAPTURE(size);
+    const fs::path file = dir / "input.ppm";
+    const Bytes bytes = pattern_bytes(size, 5);
+    write_bytes(file, bytes);
+    const io::FileBytes read = io::read_file(file);
+    CHECK(Bytes(read.begin(), read.end()) == bytes);
+    io::FileBytes copy = read;  // the allocator copies, grows and frees like std::allocator
+    copy.resize(size + 1, 7);
+    CHECK(copy.back() == 7);
+    CHECK(std::equal(read.begin(), read.end(), copy.begin()));
+  }
+}
 
 TEST_CASE("write_atomic replaces content and keeps the mode", "[files]") {
   TempDir dir;
