@@ -21,12 +21,15 @@ constexpr double kC2 = (0.03 * 255) * (0.03 * 255);
 constexpr float kCentre = 128;
 
 // The filter loops are most of the SSIM's time and vectorize: on x86-64 with glibc (ifunc) they
-// are also compiled for AVX2 and the CPU picks a version at load time. AVX2 without FMA does the
+// are also compiled for AVX2 and the CPU picks a version at load time (the helpers they call are
+// inlined into each version). AVX2 without FMA does the
 // same float operations in the same order, only more of them at once, so the values do not change.
 #if defined(__x86_64__) && defined(__GLIBC__) && defined(__GNUC__)
 #define JPEGOPT_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define JPEGOPT_INLINE __attribute__((always_inline)) inline
 #else
 #define JPEGOPT_SIMD_CLONES
+#define JPEGOPT_INLINE inline
 #endif
 
 // A normalized 1-D Gaussian of n taps centred on the middle (the 2-D window is its outer
@@ -119,9 +122,24 @@ void channel_row(const Image& im, int y, int c, float* out) {
     out[x] = row[static_cast<std::size_t>(x) * n + src];
 }
 
+// The products 0.299·v, 0.587·v and 0.114·v in float for every sample value v: luma is their
+// sum, looked up instead of converted and multiplied per pixel (the same float products, added in
+// the same order, so the same values).
+struct LumaTable {
+  LumaTable() {
+    for (int v = 0; v < 256; ++v) {
+      r[v] = 0.299f * static_cast<float>(v);
+      g[v] = 0.587f * static_cast<float>(v);
+      b[v] = 0.114f * static_cast<float>(v);
+    }
+  }
+  float r[256], g[256], b[256];
+};
+
 // BT.601 luma of a row of `width` pixels (for CMYK: of a naive conversion of the inverted inks,
 // R = C'K'/255).
-void luma_row(const std::uint8_t* row, PixelFormat format, int width, float* out) {
+void luma_row(const LumaTable& t, const std::uint8_t* row, PixelFormat format, int width,
+              float* out) {
   switch (format) {
     case PixelFormat::Gray:
       for (int x = 0; x < width; ++x)
@@ -130,14 +148,14 @@ void luma_row(const std::uint8_t* row, PixelFormat format, int width, float* out
     case PixelFormat::Rgb:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 3 * static_cast<std::size_t>(x);
-        out[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
+        out[x] = t.r[p[0]] + t.g[p[1]] + t.b[p[2]];
       }
       break;
     case PixelFormat::Cmyk:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 4 * static_cast<std::size_t>(x);
         const float k = p[3] / 255.0f;
-        out[x] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * k;
+        out[x] = (t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) * k;
       }
       break;
   }
@@ -154,13 +172,13 @@ class SsimAccumulator {
         gx_(gaussian(wx_)),
         gy_(gaussian(wy_)),
         ring_(static_cast<std::size_t>(planes) * wy_ * 5 * out_width_),
-        column_(6 * static_cast<std::size_t>(out_width_)),
         sums_(static_cast<std::size_t>(planes), 0.0),
         a_(static_cast<std::size_t>(width)),
         b_(static_cast<std::size_t>(width)),
         products_(5 * static_cast<std::size_t>(width)) {}
 
   float* a() { return a_.data(); }
+  const LumaTable& luma() const { return luma_; }
   float* b() { return b_.data(); }
 
   // Takes row `y` of plane `p` from a() and b().
@@ -199,72 +217,86 @@ class SsimAccumulator {
     return ring_.data() + (static_cast<std::size_t>(p) * wy_ + slot) * 5 * out_width_;
   }
 
-  // Vertical filter of the ring (rows top .. top+wy-1) and the SSIM of that output row.
+  // Vertical filter of the ring (rows top .. top+wy-1) and the SSIM of that output row, in
+  // blocks of kBlock columns: the five filtered moments of a block stay in a small local array
+  // (no pass over a full-width row per tap) and its SSIM map is summed before the next block.
   JPEGOPT_SIMD_CLONES void finish_row(int p, int top) {
-    const std::size_t n = 5 * static_cast<std::size_t>(out_width_);
-    float* col = column_.data();
-    if (wy_ == kWindow) {  // the usual case: one pass, unrolled taps
-      // The centre row, then the pairs from the inside out: the sum in the order of the one
-      // 11-term expression this was, so the same values, but as two-row loops that GCC
-      // vectorizes (it did not vectorize the single loop over eleven rows).
-      const float g5 = gy_[5];
-      const float* mid = moments(p, (top + 5) % wy_);
-      for (std::size_t i = 0; i < n; ++i)
-        col[i] = g5 * mid[i];
-      for (int k = 4; k >= 0; --k) {
-        const float w = gy_[static_cast<std::size_t>(k)];
-        const float* lo = moments(p, (top + k) % wy_);
-        const float* hi = moments(p, (top + kWindow - 1 - k) % wy_);
-        for (std::size_t i = 0; i < n; ++i)
-          col[i] += w * (lo[i] + hi[i]);
-      }
-    } else if (wy_ % 2 == 1) {
-      const float wm = gy_[static_cast<std::size_t>(wy_ / 2)];
-      const float* mid = moments(p, (top + wy_ / 2) % wy_);
-      for (std::size_t i = 0; i < n; ++i)
-        col[i] = wm * mid[i];
-    } else {
-      std::fill(col, col + n, 0.0f);
-    }
-    for (int k = 0; wy_ != kWindow && k < wy_ / 2; ++k) {
-      const float w = gy_[static_cast<std::size_t>(k)];
-      const float* lo = moments(p, (top + k) % wy_);
-      const float* hi = moments(p, (top + wy_ - 1 - k) % wy_);
-      for (std::size_t i = 0; i < n; ++i)
-        col[i] += w * (lo[i] + hi[i]);
-    }
-    const float* ma = column_.data();
-    const float* mb = ma + out_width_;
-    const float* maa = mb + out_width_;
-    const float* mbb = maa + out_width_;
-    const float* mab = mbb + out_width_;
-    // The SSIM map in float (vectorizes), summed in double.
-    float* map = col + n;  // scratch after the five filtered rows
-    constexpr float c1 = static_cast<float>(kC1), c2 = static_cast<float>(kC2);
-    for (int x = 0; x < out_width_; ++x) {
-      // Moments of the centred samples: the variances lose less to cancellation in float.
-      const float ca = ma[x], cb = mb[x];
-      const float va = maa[x] - ca * ca;
-      const float vb = mbb[x] - cb * cb;
-      const float cov = mab[x] - ca * cb;
-      const float mua = ca + kCentre, mub = cb + kCentre;
-      map[x] =
-          ((2 * mua * mub + c1) * (2 * cov + c2)) / ((mua * mua + mub * mub + c1) * (va + vb + c2));
-    }
+    const float* rows[kWindow];
+    for (int k = 0; k < wy_; ++k)
+      rows[k] = moments(p, (top + k) % wy_);
     double sum = 0;
-    for (int x = 0; x < out_width_; ++x)
-      sum += map[x];
+    for (int x0 = 0; x0 < out_width_; x0 += kBlock) {
+      const int count = std::min(kBlock, out_width_ - x0);
+      float col[5][kBlock];
+      for (int q = 0; q < 5; ++q) {
+        const std::size_t at = static_cast<std::size_t>(q) * out_width_ + x0;
+        if (wy_ == kWindow)
+          vertical11(rows, at, col[q], count);
+        else
+          vertical(rows, at, col[q], count);
+      }
+      // The SSIM map in float (vectorizes), summed in double in x order.
+      float map[kBlock];
+      constexpr float c1 = static_cast<float>(kC1), c2 = static_cast<float>(kC2);
+      for (int x = 0; x < count; ++x) {
+        // Moments of the centred samples: the variances lose less to cancellation in float.
+        const float ca = col[0][x], cb = col[1][x];
+        const float va = col[2][x] - ca * ca;
+        const float vb = col[3][x] - cb * cb;
+        const float cov = col[4][x] - ca * cb;
+        const float mua = ca + kCentre, mub = cb + kCentre;
+        map[x] = ((2 * mua * mub + c1) * (2 * cov + c2)) /
+                 ((mua * mua + mub * mub + c1) * (va + vb + c2));
+      }
+      for (int x = 0; x < count; ++x)
+        sum += map[x];
+    }
     sums_[static_cast<std::size_t>(p)] += sum;
   }
+
+  // out[i] = Σ_k g[k]·rows[k][at + i] for the 11-row window, unrolled: the centre row, then the
+  // pairs from the inside out (the order of the separable convolve above, so the same values).
+  JPEGOPT_INLINE void vertical11(const float* const* rows, std::size_t at, float* __restrict out,
+                                 int count) const {
+    const float g0 = gy_[0], g1 = gy_[1], g2 = gy_[2], g3 = gy_[3], g4 = gy_[4], g5 = gy_[5];
+    const float *r0 = rows[0] + at, *r1 = rows[1] + at, *r2 = rows[2] + at, *r3 = rows[3] + at;
+    const float *r4 = rows[4] + at, *r5 = rows[5] + at, *r6 = rows[6] + at, *r7 = rows[7] + at;
+    const float *r8 = rows[8] + at, *r9 = rows[9] + at, *r10 = rows[10] + at;
+    for (int i = 0; i < count; ++i)
+      out[i] = g5 * r5[i] + g4 * (r4[i] + r6[i]) + g3 * (r3[i] + r7[i]) + g2 * (r2[i] + r8[i]) +
+               g1 * (r1[i] + r9[i]) + g0 * (r0[i] + r10[i]);
+  }
+
+  // The same for a window of wy_ < 11 rows (small images).
+  JPEGOPT_INLINE void vertical(const float* const* rows, std::size_t at, float* __restrict out,
+                               int count) const {
+    if (wy_ % 2 == 1) {
+      const float wm = gy_[static_cast<std::size_t>(wy_ / 2)];
+      const float* mid = rows[wy_ / 2] + at;
+      for (int i = 0; i < count; ++i)
+        out[i] = wm * mid[i];
+    } else {
+      std::fill(out, out + count, 0.0f);
+    }
+    for (int k = 0; k < wy_ / 2; ++k) {
+      const float w = gy_[static_cast<std::size_t>(k)];
+      const float* lo = rows[k] + at;
+      const float* hi = rows[wy_ - 1 - k] + at;
+      for (int i = 0; i < count; ++i)
+        out[i] += w * (lo[i] + hi[i]);
+    }
+  }
+
+  static constexpr int kBlock = 64;
 
   int wx_, wy_, out_width_;
   int rows_out_ = 0;
   std::vector<float> gx_, gy_;
   std::vector<float> ring_;
-  std::vector<float> column_;
   std::vector<double> sums_;
   std::vector<float> a_, b_;
   std::vector<float> products_;
+  LumaTable luma_;
 };
 
 }  // namespace
@@ -303,8 +335,8 @@ Comparison compare(const Image& a, const Image& b) {
   for (int y = 0; y < a.height; ++y) {
     for (int p = 0; p < planes; ++p) {
       if (p == 0) {
-        luma_row(a.row(y), a.format, a.width, acc.a());
-        luma_row(b.row(y), b.format, b.width, acc.b());
+        luma_row(acc.luma(), a.row(y), a.format, a.width, acc.a());
+        luma_row(acc.luma(), b.row(y), b.format, b.width, acc.b());
       } else {
         channel_row(a, y, p - 1, acc.a());
         channel_row(b, y, p - 1, acc.b());
@@ -343,8 +375,8 @@ LumaSsim::~LumaSsim() = default;
 void LumaSsim::add_row(const std::uint8_t* row) {
   Impl& s = *impl_;
   if (s.rows == s.a.height) throw Error(ErrorCode::Internal, "SSIM: more rows than the image has");
-  luma_row(s.a.row(s.rows), s.a.format, s.a.width, s.acc.a());
-  luma_row(row, s.format, s.a.width, s.acc.b());
+  luma_row(s.acc.luma(), s.a.row(s.rows), s.a.format, s.a.width, s.acc.a());
+  luma_row(s.acc.luma(), row, s.format, s.a.width, s.acc.b());
   s.acc.add_row(0, s.rows);
   ++s.rows;
 }

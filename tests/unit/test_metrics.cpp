@@ -195,3 +195,38 @@ TEST_CASE("metrics: LumaSsim row by row equals ssim_luma - row count checked", "
   CHECK_THROWS_MATCHES(metrics::LumaSsim(a, PixelFormat::Cmyk, a.width, a.height), Error,
                        code_is(ErrorCode::InvalidArgument));
 }
+
+// The exact bits of SSIM as computed before the speed-ups of the filter and the luma (blocked
+// vertical pass, luma from tables): the arithmetic must stay the same, operation for operation,
+// so that reports and --json output do not move. Covers several column blocks plus a tail, a
+// window smaller than 11×11 in both axes and in one, gray and CMYK.
+TEST_CASE("metrics: SSIM values are pinned to the bit", "[metrics]") {
+  struct Case {
+    int w, h;
+    PixelFormat format;
+    double luma;
+    std::vector<double> channels;
+  };
+  const Case cases[] = {
+      {150,
+       70,
+       PixelFormat::Rgb,
+       0x1.ce4d38b777777p-1,
+       {0x1.b5244ba8a7bdbp-1, 0x1.b4e779587120bp-1, 0x1.b515e30656cbdp-1}},
+      {5, 3, PixelFormat::Rgb, 0x1.af2b6p-1, {0x1.5473fcp-1, 0x1.86e2fcp-1, 0x1.716f4ap-1}},
+      {30, 8, PixelFormat::Gray, 0x1.ab25354cccccdp-1, {0x1.ab25354cccccdp-1}},
+      {40,
+       20,
+       PixelFormat::Cmyk,
+       0x1.d1bf23eb851ecp-1,
+       {0x1.af0f20ddddddep-1, 0x1.b58a3d1b4e81bp-1, 0x1.b9ba09147ae14p-1, 0x1.b8d10eae147aep-1}},
+  };
+  for (const Case& c : cases) {
+    const Image a = pattern(c.w, c.h, c.format, 11);
+    const Image b = with_noise(a, 20, 12);
+    const auto r = metrics::compare(a, b);
+    CHECK(r.ssim_luma == c.luma);
+    CHECK(metrics::ssim_luma(a, b) == c.luma);
+    CHECK(r.ssim_channels == c.channels);
+  }
+}
