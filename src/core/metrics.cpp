@@ -122,24 +122,11 @@ void channel_row(const Image& im, int y, int c, float* out) {
     out[x] = row[static_cast<std::size_t>(x) * n + src];
 }
 
-// The products 0.299·v, 0.587·v and 0.114·v in float for every sample value v: luma is their
-// sum, looked up instead of converted and multiplied per pixel (the same float products, added in
-// the same order, so the same values).
-struct LumaTable {
-  LumaTable() {
-    for (int v = 0; v < 256; ++v) {
-      r[v] = 0.299f * static_cast<float>(v);
-      g[v] = 0.587f * static_cast<float>(v);
-      b[v] = 0.114f * static_cast<float>(v);
-    }
-  }
-  float r[256], g[256], b[256];
-};
-
 // BT.601 luma of a row of `width` pixels (for CMYK: of a naive conversion of the inverted inks,
-// R = C'K'/255).
-void luma_row(const LumaTable& t, const std::uint8_t* row, PixelFormat format, int width,
-              float* out) {
+// R = C'K'/255). Compiled for AVX2 too: the RGB loop vectorizes there (the same operations per
+// pixel, so the same values).
+JPEGOPT_SIMD_CLONES void luma_row(const std::uint8_t* row, PixelFormat format, int width,
+                                  float* out) {
   switch (format) {
     case PixelFormat::Gray:
       for (int x = 0; x < width; ++x)
@@ -148,14 +135,14 @@ void luma_row(const LumaTable& t, const std::uint8_t* row, PixelFormat format, i
     case PixelFormat::Rgb:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 3 * static_cast<std::size_t>(x);
-        out[x] = t.r[p[0]] + t.g[p[1]] + t.b[p[2]];
+        out[x] = 0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2];
       }
       break;
     case PixelFormat::Cmyk:
       for (int x = 0; x < width; ++x) {
         const std::uint8_t* p = row + 4 * static_cast<std::size_t>(x);
         const float k = p[3] / 255.0f;
-        out[x] = (t.r[p[0]] + t.g[p[1]] + t.b[p[2]]) * k;
+        out[x] = (0.299f * p[0] + 0.587f * p[1] + 0.114f * p[2]) * k;
       }
       break;
   }
@@ -178,7 +165,6 @@ class SsimAccumulator {
         products_(5 * static_cast<std::size_t>(width)) {}
 
   float* a() { return a_.data(); }
-  const LumaTable& luma() const { return luma_; }
   float* b() { return b_.data(); }
 
   // Takes row `y` of plane `p` from a() and b().
@@ -296,7 +282,6 @@ class SsimAccumulator {
   std::vector<double> sums_;
   std::vector<float> a_, b_;
   std::vector<float> products_;
-  LumaTable luma_;
 };
 
 }  // namespace
@@ -335,8 +320,8 @@ Comparison compare(const Image& a, const Image& b) {
   for (int y = 0; y < a.height; ++y) {
     for (int p = 0; p < planes; ++p) {
       if (p == 0) {
-        luma_row(acc.luma(), a.row(y), a.format, a.width, acc.a());
-        luma_row(acc.luma(), b.row(y), b.format, b.width, acc.b());
+        luma_row(a.row(y), a.format, a.width, acc.a());
+        luma_row(b.row(y), b.format, b.width, acc.b());
       } else {
         channel_row(a, y, p - 1, acc.a());
         channel_row(b, y, p - 1, acc.b());
@@ -375,8 +360,8 @@ LumaSsim::~LumaSsim() = default;
 void LumaSsim::add_row(const std::uint8_t* row) {
   Impl& s = *impl_;
   if (s.rows == s.a.height) throw Error(ErrorCode::Internal, "SSIM: more rows than the image has");
-  luma_row(s.acc.luma(), s.a.row(s.rows), s.a.format, s.a.width, s.acc.a());
-  luma_row(s.acc.luma(), row, s.format, s.a.width, s.acc.b());
+  luma_row(s.a.row(s.rows), s.a.format, s.a.width, s.acc.a());
+  luma_row(row, s.format, s.a.width, s.acc.b());
   s.acc.add_row(0, s.rows);
   ++s.rows;
 }

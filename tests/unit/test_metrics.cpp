@@ -197,9 +197,9 @@ TEST_CASE("metrics: LumaSsim row by row equals ssim_luma - row count checked", "
 }
 
 // The exact bits of SSIM as computed before the speed-ups of the filter and the luma (blocked
-// vertical pass, luma from tables): the arithmetic must stay the same, operation for operation,
-// so that reports and --json output do not move. Covers several column blocks plus a tail, a
-// window smaller than 11×11 in both axes and in one, gray and CMYK.
+// vertical pass, luma_row compiled for AVX2 too): the arithmetic must stay the same, operation for
+// operation, so that reports and --json output do not move. Covers several column blocks plus a
+// tail, a window smaller than 11×11 in both axes and in one, gray and CMYK.
 TEST_CASE("metrics: SSIM values are pinned to the bit", "[metrics]") {
   struct Case {
     int w, h;
