@@ -38,7 +38,6 @@ struct DefaultInitAllocator : std::allocator<T> {
 };
 template <class T>
 using UninitVector = std::vector<T, DefaultInitAllocator<T>>;
-using UninitBytes = UninitVector<std::uint8_t>;
 
 inline std::uint16_t load_be16(const std::uint8_t* p) {
   return static_cast<std::uint16_t>((p[0] << 8) | p[1]);
