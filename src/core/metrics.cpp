@@ -1,6 +1,7 @@
 #include "core/metrics.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
 #include <limits>
@@ -211,6 +212,7 @@ class SsimAccumulator {
     for (int k = 0; k < wy_; ++k)
       rows[k] = moments(p, (top + k) % wy_);
     double sum = 0;
+    bool exact = true;  // sum is exact so far (see exactly_summed)
     for (int x0 = 0; x0 < out_width_; x0 += kBlock) {
       const int count = std::min(kBlock, out_width_ - x0);
       float col[5][kBlock];
@@ -221,7 +223,7 @@ class SsimAccumulator {
         else
           vertical(rows, at, col[q], count);
       }
-      // The SSIM map in float (vectorizes), summed in double in x order.
+      // The SSIM map in float (vectorizes), summed in double: as if in x order.
       float map[kBlock];
       constexpr float c1 = static_cast<float>(kC1), c2 = static_cast<float>(kC2);
       for (int x = 0; x < count; ++x) {
@@ -234,10 +236,40 @@ class SsimAccumulator {
         map[x] = ((2 * mua * mub + c1) * (2 * cov + c2)) /
                  ((mua * mua + mub * mub + c1) * (va + vb + c2));
       }
-      for (int x = 0; x < count; ++x)
-        sum += map[x];
+      exact = exact && exactly_summed(map, count);
+      if (exact) {  // the sum in x order is exact: any order gives it
+        double lanes[8] = {};
+        int x = 0;
+        for (; x + 8 <= count; x += 8)
+          for (int j = 0; j < 8; ++j)
+            lanes[j] += map[x + j];
+        for (; x < count; ++x)
+          lanes[0] += map[x];
+        sum += ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+               ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+      } else {
+        for (int x = 0; x < count; ++x)
+          sum += map[x];
+      }
     }
     sums_[static_cast<std::size_t>(p)] += sum;
+  }
+
+  // Whether every value is 0 or has a magnitude in [2^-16, 2]: then each is a multiple of 2^-39
+  // (a float's last bit at 2^-16), and so is every partial sum of a row of at most 8192 of them,
+  // which stays under 2^14 in magnitude and so is a double exactly. The row's sum is then exact
+  // in double whatever the order of the additions, and equals the sum in x order; the parallel
+  // one has no chain of dependent additions. (Otherwise, e.g. a NaN, the row is summed in order.)
+  JPEGOPT_INLINE bool exactly_summed(const float* map, int count) const {
+    if (out_width_ > 8192) return false;
+    // On the bits of |v| (integer compares vectorize): 0, or from 2^-16 to 2 (a NaN is above).
+    constexpr std::uint32_t lo = 0x37800000, hi = 0x40000000;  // 2^-16 and 2.0f
+    std::uint32_t bad = 0;
+    for (int x = 0; x < count; ++x) {
+      const std::uint32_t u = std::bit_cast<std::uint32_t>(map[x]) & 0x7fffffffu;
+      bad |= static_cast<std::uint32_t>(u - lo > hi - lo) & static_cast<std::uint32_t>(u != 0);
+    }
+    return bad == 0;
   }
 
   // out[i] = Σ_k g[k]·rows[k][at + i] for the 11-row window, unrolled: the centre row, then the
