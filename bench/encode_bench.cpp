@@ -51,10 +51,14 @@ int main(int argc, char** argv) {
     const std::string sub = argc > 5 ? argv[5] : "420";
     encoder::Tuning tuning = mode == "plain" ? encoder::Tuning::plain() : encoder::Tuning::best();
     if (argc > 6) tuning.lambda = static_cast<float>(std::atof(argv[6]));
-    // Experiments: ENC_TRELLIS=0|1, ENC_LAMBDA, ENC_TABLES=ijg|perceptual, ENC_PPD,
-    // ENC_CHROMA_SCALE, ENC_ANNEXK_LOW and ENC_CHROMA_REFINE override the mode's settings.
+    // Experiments: ENC_TRELLIS=0|1, ENC_LAMBDA, ENC_CHROMA_LAMBDA, ENC_MASK,
+    // ENC_TABLES=ijg|perceptual, ENC_PPD, ENC_CHROMA_SCALE, ENC_ANNEXK_LOW and ENC_CHROMA_REFINE
+    // override the mode's settings.
     auto env = [](const char* name) -> const char* { return std::getenv(name); };
     if (const char* v = env("ENC_TRELLIS")) tuning.trellis = std::atoi(v) != 0;
+    if (const char* v = env("ENC_CHROMA_LAMBDA"))
+      tuning.chroma_lambda = static_cast<float>(std::atof(v));
+    if (const char* v = env("ENC_MASK")) tuning.mask_energy = static_cast<float>(std::atof(v));
     if (const char* v = env("ENC_LAMBDA")) tuning.lambda = static_cast<float>(std::atof(v));
     if (const char* v = env("ENC_TABLES"))
       tuning.tables =

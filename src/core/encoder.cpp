@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 
@@ -425,93 +426,97 @@ constexpr std::array<int, 64> kZigzag = {
 using Block = std::array<JCOEF, 64>;  // natural order
 
 int bit_size(int v) {
-  int a = v < 0 ? -v : v, n = 0;
-  while (a) {
-    ++n;
-    a >>= 1;
-  }
-  return n;
+  return std::bit_width(static_cast<unsigned>(v < 0 ? -v : v));
 }
 
-// Estimated code length in bits of each AC symbol (run << 4 | size) of one Huffman table, from
-// symbol counts: -log2 of the smoothed frequency, what an optimized table approaches.
+// Code length in bits of each AC symbol (run << 4 | size) of one Huffman table.
 struct AcRates {
   std::array<float, 256> bits{};
 };
 
-struct AcCounts {
-  std::array<double, 256> n{};
-  void add(const Block& b) {
-    int run = 0;
-    for (int k = 1; k < 64; ++k) {
-      const int v = b[static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(k)])];
-      if (v == 0) {
-        ++run;
-        continue;
-      }
-      while (run > 15) {
-        n[0xF0] += 1;
-        run -= 16;
-      }
-      n[static_cast<std::size_t>((run << 4) | bit_size(v))] += 1;
-      run = 0;
+// The code lengths of JPEG Annex K.3's AC tables (0: luma, 1: chroma), as libjpeg's defaults hold
+// them: the rates the trellis assumes. The written file's tables are optimized for the data
+// afterwards, but one fixed model lets each block be decided as soon as it is transformed,
+// without a first pass over every block to count symbols.
+std::array<AcRates, 2> standard_ac_rates() {
+  Bytes unused;
+  lj::Compressor enc(unused);  // only its default tables are read: it never starts
+  jpeg_compress_struct* c = enc.get();
+  std::array<AcRates, 2> rates;
+  enc.run([&] {
+    c->in_color_space = JCS_RGB;
+    c->input_components = 3;
+    jpeg_set_defaults(c);
+    for (std::size_t t = 0; t < 2; ++t) {
+      const JHUFF_TBL* table = c->ac_huff_tbl_ptrs[t];
+      rates[t].bits.fill(16);  // symbols the table lacks (none of those a baseline block uses)
+      int symbol = 0;
+      for (int length = 1; length <= 16; ++length)
+        for (int i = 0; i < table->bits[length]; ++i)
+          rates[t].bits[table->huffval[symbol++]] = static_cast<float>(length);
     }
-    if (run > 0) n[0x00] += 1;
-  }
-  AcRates rates() const {
-    AcRates r;
-    double total = 0;
-    for (double c : n)
-      total += c + 0.5;
-    for (std::size_t s = 0; s < 256; ++s)
-      r.bits[s] = static_cast<float>(std::min(16.0, -std::log2((n[s] + 0.5) / total)));
-    return r;
-  }
-};
+  });
+  return rates;
+}
 
-// Rate-distortion optimized quantization of one block's AC coefficients (a trellis over the
-// position of the previous non-zero coefficient). Distortion is measured in quantizer steps
-// (error / Q)^2, so the table's perceptual weighting carries over; rate is the estimated Huffman
-// bits plus the magnitude bits. Each coefficient is either rounded, rounded down by one, or
-// zeroed (by a run). DC keeps plain rounding.
+constexpr int kWindow = 6;  // trellis_block's predecessors (see there)
+
+// Rate-distortion optimized quantization of one block's AC coefficients, a trellis over the
+// position of the previous non-zero coefficient. `out` holds the block rounded to nearest; the
+// search revisits the AC coefficients rounding made non-zero (the others stay zero on every path,
+// so their distortion is the same for all and is left out). Distortion is measured in quantizer
+// steps, (error / Q)^2, so the table's perceptual weighting carries over; rate is `lambda` times
+// the code length plus the magnitude bits. Each candidate is kept, rounded down by one, or zeroed
+// (by a run). DC (out[0]) is left as it is.
 void trellis_block(const float* coef, const std::array<std::uint16_t, 64>& q, const AcRates& rates,
-                   float lambda, Block& out) {
-  float x[64];         // |coef| / Q in zigzag order
-  float zero_sum[64];  // sum of x^2 over 1..k: the distortion of zeroing them
-  int nonzero_positions[64];
-  int candidates = 0;
+                   float lambda, JCOEF* out) {
+  // Node 0 is the start (position 0); node i >= 1 is the i-th candidate in zigzag order.
+  int position[64];
+  int rounded[64];
+  float x[64];         // |coef| / Q
+  float zero_sum[64];  // sum of x^2 over candidates 1..i: the distortion of zeroing them
+  position[0] = 0;
   zero_sum[0] = 0;
-  for (int k = 1; k < 64; ++k) {
-    const int z = kZigzag[static_cast<std::size_t>(k)];
-    x[k] = std::fabs(coef[z]) / static_cast<float>(q[static_cast<std::size_t>(z)]);
-    zero_sum[k] = zero_sum[k - 1] + x[k] * x[k];
-    if (x[k] >= 0.5f) nonzero_positions[candidates++] = k;
+  int n = 0;
+  for (int k = 1; k < 64; ++k) {  // without a branch: which coefficients are zero is random
+    position[n + 1] = k;
+    n += out[kZigzag[static_cast<std::size_t>(k)]] != 0;
   }
-  // cost[k]: best cost of coding 1..k with position k non-zero (k = 0: the start).
-  float cost[64];
+  if (n == 0) return;
+  for (int i = 1; i <= n; ++i) {
+    const auto z = static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(position[i])]);
+    rounded[i] = std::abs(out[z]);
+    x[i] = std::fabs(coef[z]) / static_cast<float>(q[z]);
+    zero_sum[i] = zero_sum[i - 1] + x[i] * x[i];
+  }
+  float cost[64];  // cost[i]: the best cost of coding up to node i with node i non-zero
   int from[64];
   int value[64];
   cost[0] = 0;
-  int reachable[64];
-  int n_reachable = 0;
-  reachable[n_reachable++] = 0;
+  // Predecessors of node i: the last kWindow nodes, never one before a coefficient of 1.5 steps
+  // or more. Zeroing such a coefficient (distortion >= 2.25) or a run of kWindow of at least half
+  // a step each costs more than the bits it saves at the lambdas used, and the search stays
+  // linear in the candidates (most are large at high qualities).
+  int floor = 0;
   const float zrl = lambda * rates.bits[0xF0];
-  for (int c = 0; c < candidates; ++c) {
-    const int k = nonzero_positions[c];
-    const int rounded = static_cast<int>(x[k] + 0.5f);
+  for (int i = 1; i <= n; ++i) {
+    const int first = std::max(floor, i - kWindow);
     float best = std::numeric_limits<float>::max();
-    int best_from = 0, best_value = rounded;
-    for (int v = rounded; v >= std::max(1, rounded - 1); --v) {
-      const float d = (x[k] - static_cast<float>(v)) * (x[k] - static_cast<float>(v));
+    int best_from = 0, best_value = rounded[i];
+    // Rounding down by one can only pay when it saves a magnitude bit (rounded a power of two):
+    // otherwise it codes in as many bits with more distortion.
+    const int r = rounded[i];
+    const int lowest = r > 1 && (r & (r - 1)) == 0 ? r - 1 : r;
+    for (int v = r; v >= lowest; --v) {
+      const float d = (x[i] - static_cast<float>(v)) * (x[i] - static_cast<float>(v));
       const int size = bit_size(v);
-      for (int r = 0; r < n_reachable; ++r) {
-        const int j = reachable[r];
-        const int run = k - j - 1;
+      for (int j = first; j < i; ++j) {
+        const int run = position[i] - position[j] - 1;
         const float rate =
             static_cast<float>(run >> 4) * zrl +
             lambda * (rates.bits[static_cast<std::size_t>(((run & 15) << 4) | size)] +
                       static_cast<float>(size));
-        const float total = cost[j] + (zero_sum[k - 1] - zero_sum[j]) + rate + d;
+        const float total = cost[j] + (zero_sum[i - 1] - zero_sum[j]) + rate + d;
         if (total < best) {
           best = total;
           best_from = j;
@@ -519,28 +524,29 @@ void trellis_block(const float* coef, const std::array<std::uint16_t, 64>& q, co
         }
       }
     }
-    cost[k] = best;
-    from[k] = best_from;
-    value[k] = best_value;
-    reachable[n_reachable++] = k;
+    cost[i] = best;
+    from[i] = best_from;
+    value[i] = best_value;
+    if (r >= 2) floor = i;
   }
   // End of block: after the last non-zero coefficient, EOB unless it is position 63.
   float best = std::numeric_limits<float>::max();
   int last = 0;
-  for (int r = 0; r < n_reachable; ++r) {
-    const int j = reachable[r];
-    const float total =
-        cost[j] + (zero_sum[63] - zero_sum[j]) + (j < 63 ? lambda * rates.bits[0x00] : 0.0f);
+  for (int i = floor; i <= n; ++i) {
+    const float total = cost[i] + (zero_sum[n] - zero_sum[i]) +
+                        (position[i] < 63 ? lambda * rates.bits[0x00] : 0.0f);
     if (total < best) {
       best = total;
-      last = j;
+      last = i;
     }
   }
-  for (int k = 1; k < 64; ++k)
-    out[static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(k)])] = 0;
-  for (int k = last; k > 0; k = from[k]) {
-    const int z = kZigzag[static_cast<std::size_t>(k)];
-    out[static_cast<std::size_t>(z)] = static_cast<JCOEF>(coef[z] < 0 ? -value[k] : value[k]);
+  int kept[64] = {};  // the magnitude chosen for each candidate (0: zeroed)
+  for (int i = last; i > 0; i = from[i])
+    kept[i] = value[i];
+  for (int i = 1; i <= n; ++i) {
+    const auto z = static_cast<std::size_t>(kZigzag[static_cast<std::size_t>(position[i])]);
+    const int sign = out[z] < 0 ? -1 : 0;  // rounding kept the sign
+    out[z] = static_cast<JCOEF>((kept[i] ^ sign) - sign);
   }
 }
 
@@ -770,6 +776,35 @@ JPEGOPT_SIMD_CLONES void quantize_block(const float* in, const std::array<std::u
     dst[k] = static_cast<JCOEF>(quantize(in[k], q[k]));
 }
 
+// Quantizes the blocks of one encode: rounding to nearest, then with Tuning::trellis the AC
+// coefficients again by trellis_block, at the component's lambda times the block's masking.
+class BlockQuantizer {
+ public:
+  BlockQuantizer(const std::array<std::array<std::uint16_t, 64>, 2>& tables, const Tuning& tuning)
+      : tables_(tables), tuning_(tuning) {
+    if (tuning.trellis) rates_ = standard_ac_rates();
+  }
+  void operator()(int table, const float* in, JCOEF* dst) const {
+    const auto& q = tables_[static_cast<std::size_t>(table)];
+    quantize_block(in, q, dst);
+    const float lambda = table == 0 ? tuning_.lambda : tuning_.chroma_lambda;
+    if (!tuning_.trellis || !(lambda > 0)) return;
+    float scale = 1;
+    if (tuning_.mask_energy > 0) {
+      float energy = 0;
+      for (int k = 1; k < 64; ++k)
+        energy += in[k] * in[k];
+      scale += energy / tuning_.mask_energy;
+    }
+    trellis_block(in, q, rates_[static_cast<std::size_t>(table)], lambda * scale, dst);
+  }
+
+ private:
+  const std::array<std::array<std::uint16_t, 64>, 2>& tables_;
+  const Tuning& tuning_;
+  std::array<AcRates, 2> rates_{};
+};
+
 // Quantizes `prepared` at `quality` and hands the frame and a fill to write(width, height,
 // format, planes, tables, fill): write_coefficients or source_of_coefficients.
 template <class Write>
@@ -779,49 +814,22 @@ auto quantize_frame(const Prepared& prepared, double quality, const Tuning& tuni
                                                                quant_table(1, quality, tuning)};
   const auto& planes = prepared.planes();
   const int nc = static_cast<int>(planes.size());
-  // Quantizes straight into libjpeg's arrays. With trellis, plain quantization's symbol
-  // statistics give the rate model first.
+  const BlockQuantizer quantize(tables, tuning);
   return write(prepared.width(), prepared.height(), prepared.format(), planes, tables,
                [&](const auto& rows_of) {
-                 auto for_each_block = [&](int ci, const auto& visit) {
+                 for (int ci = 0; ci < nc; ++ci) {
                    const Plane& p = planes[static_cast<std::size_t>(ci)];
                    for (int by = 0; by < p.height_in_blocks; ++by) {
                      JBLOCKROW row = rows_of(ci, by);
                      for (int bx = 0; bx < p.width_in_blocks; ++bx)
-                       visit(p.block(bx, by), row[bx]);
+                       quantize(p.quant_table, p.block(bx, by), row[bx]);
                    }
-                 };
-                 std::array<AcCounts, 2> counts;
-                 for (int ci = 0; ci < nc; ++ci) {
-                   const Plane& p = planes[static_cast<std::size_t>(ci)];
-                   const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
-                   AcCounts& count = counts[static_cast<std::size_t>(p.quant_table)];
-                   for_each_block(ci, [&](const float* in, JCOEF* dst) {
-                     quantize_block(in, q, dst);
-                     if (tuning.trellis) {
-                       Block b;
-                       std::copy(dst, dst + 64, b.begin());
-                       count.add(b);
-                     }
-                   });
-                 }
-                 if (!tuning.trellis) return;
-                 const std::array<AcRates, 2> rates = {counts[0].rates(), counts[1].rates()};
-                 for (int ci = 0; ci < nc; ++ci) {
-                   const auto t =
-                       static_cast<std::size_t>(planes[static_cast<std::size_t>(ci)].quant_table);
-                   for_each_block(ci, [&](const float* in, JCOEF* dst) {
-                     Block b;
-                     b[0] = dst[0];  // DC keeps plain rounding
-                     trellis_block(in, tables[t], rates[t], tuning.lambda, b);
-                     std::copy(b.begin(), b.end(), dst);
-                   });
                  }
                });
 }
 
-// The same for `image`, each block transformed and quantized straight into the coefficient arrays
-// (no trellis).
+// The same for `image`, each block transformed and quantized straight into the coefficient
+// arrays.
 template <class Write>
 auto quantize_frame(const Image& image, Subsampling subsampling, double quality,
                     const Tuning& tuning, const Write& write) {
@@ -841,17 +849,17 @@ auto quantize_frame(const Image& image, Subsampling subsampling, double quality,
     for (int c = 0; c < image.channels(); ++c)
       planes.push_back(geometry(image.width, image.height, 1, 1, 0));
   }
+  const BlockQuantizer quantize(tables, tuning);
   return write(image.width, image.height, image.format, planes, tables, [&](const auto& rows_of) {
     for_each_component(image, written, kChromaRefinements,
                        [&](int ci, const Plane& p, int width, int height, const auto& samples) {
-                         const auto& q = tables[static_cast<std::size_t>(p.quant_table)];
                          float coefficients[64];
                          JBLOCKROW row = nullptr;
                          transform_blocks(
                              width, height, samples, [&](int, int) { return coefficients; },
                              [&](int bx, int by, const float* in) {
                                if (bx == 0) row = rows_of(ci, by);
-                               quantize_block(in, q, row[bx]);
+                               quantize(p.quant_table, in, row[bx]);
                              });
                        });
   });
@@ -867,8 +875,6 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning, Ent
 
 Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
              Entropy entropy) {
-  if (tuning.trellis)  // needs every coefficient twice: prepare them once
-    return encode(prepare(image, subsampling), quality, tuning, entropy);
   return quantize_frame(image, subsampling, quality, tuning, [&](auto&&... frame_and_fill) {
     return write_with(entropy, frame_and_fill...);
   });
@@ -879,8 +885,6 @@ std::unique_ptr<lossless::Source> coefficients(const Image& image, Subsampling s
   auto to_source = [](auto&&... frame_and_fill) {
     return source_of_coefficients(frame_and_fill...);
   };
-  if (tuning.trellis)
-    return quantize_frame(prepare(image, subsampling), quality, tuning, to_source);
   return quantize_frame(image, subsampling, quality, tuning, to_source);
 }
 

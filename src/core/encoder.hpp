@@ -77,15 +77,21 @@ Prepared prepare(const Image& image, Subsampling subsampling,
 enum class TableDesign { Ijg, Perceptual };
 
 // How encode() quantizes. `plain()` is the reference: round to nearest with the IJG tables.
-// `best()` is what encode() uses by default, chosen with bench/reencode.sh on butteraugli and
-// SSIM against cjpeg (see docs/reencode.md): perceptual tables, no trellis (at every lambda tried
-// it saves bytes at equal SSIM but costs more at equal butteraugli).
+// `best()` is what -q uses, chosen with bench/sweep.py on butteraugli and SSIM against cjpeg (see
+// docs/reencode.md): perceptual tables with fine chroma steps, and trellis quantization whose
+// lambda grows with each block's activity (fine chroma alone buys butteraugli at SSIM's cost,
+// trellis alone the reverse; together, with masking, both gain).
 struct Tuning {
   bool trellis = false;  // rate-distortion optimized quantization of AC coefficients
-  float lambda = 0.1f;   // trellis: cost of one bit in squared quantizer steps
+  // trellis: the cost of one bit in squared quantizer steps, on luma and on chroma (0: rounding)
+  float lambda = 0.03f, chroma_lambda = 0.08f;
+  // trellis: activity masking. Each block's lambda is multiplied by 1 + (its AC energy, sum of
+  // squared DCT coefficients) / mask_energy: busy blocks, where errors hide, give up more (the
+  // form mozjpeg uses; 0: off).
+  float mask_energy = 92682;
   TableDesign tables = TableDesign::Ijg;
   double pixels_per_degree = 40;  // Perceptual: the viewing distance the luma table assumes
-  double chroma_scale = 0.7;      // Perceptual: the Annex K chroma steps times this
+  double chroma_scale = 0.6;      // Perceptual: the Annex K chroma steps times this
   // Perceptual: at low qualities the errors are well above threshold and blocking in smooth
   // areas (low frequencies) is what shows, so the luma table leans towards Annex K's shape
   // (finer low, coarser high frequencies): a geometric blend with this weight at quality <= 40,
@@ -95,6 +101,7 @@ struct Tuning {
   static Tuning best() {
     Tuning t;
     t.tables = TableDesign::Perceptual;
+    t.trellis = true;
     return t;
   }
 };
@@ -113,8 +120,7 @@ Bytes encode(const Prepared& prepared, double quality, const Tuning& tuning,
              Entropy entropy = Entropy::Optimized);
 // encode(prepare(image, subsampling), quality, tuning, entropy) for one quality, the same bytes,
 // without the prepared planes: each block is transformed and quantized straight into libjpeg's
-// coefficient arrays (a 4-byte float per coefficient less to write and read). With trellis it
-// is that call.
+// coefficient arrays (a 4-byte float per coefficient less to write and read).
 Bytes encode(const Image& image, Subsampling subsampling, double quality, const Tuning& tuning,
              Entropy entropy = Entropy::Optimized);
 // What that encode writes, before any entropy coding: the frame and its quantized coefficients

@@ -309,6 +309,7 @@ TEST_CASE("trellis quantization makes smaller files at a small cost in PSNR", "[
     // Trellis never makes a coefficient larger than rounding would: lambda 0 equals plain.
     encoder::Tuning zero = trellis;
     zero.lambda = 0;
+    zero.chroma_lambda = 0;
     CHECK(encoder::encode(prepared, q, zero) == plain);
   }
 }
@@ -355,7 +356,7 @@ TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encod
         Table{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
               1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
-  // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.7, Annex K weight 0.5 at
+  // The shipped tables, exactly (pixels_per_degree 40, chroma_scale 0.6, Annex K weight 0.5 at
   // quality 40 and below: 0.4 at 50, none from 90).
   CHECK(encoder::quant_table(0, 50, best) ==
         Table{16, 14, 13, 16, 19, 25, 30, 36,  14, 14, 15, 17, 20, 30, 33,  36,
@@ -367,10 +368,10 @@ TEST_CASE("perceptual tables keep the IJG DC steps and scale like them", "[encod
               5, 6,  3,  3,  4, 4, 5, 6, 7, 8,  3,  3,  4, 5, 6, 8, 9,  11, 4,  4, 4, 6,
               8, 10, 13, 16, 4, 4, 5, 7, 9, 13, 17, 22, 5, 5, 6, 8, 11, 16, 22, 31});
   CHECK(encoder::quant_table(1, 50, best) ==
-        Table{12, 13, 17, 33, 69, 69, 69, 69, 13, 15, 18, 46, 69, 69, 69, 69,
-              17, 18, 39, 69, 69, 69, 69, 69, 33, 46, 69, 69, 69, 69, 69, 69,
-              69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69,
-              69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69, 69});
+        Table{10, 11, 14, 28, 59, 59, 59, 59, 11, 13, 16, 40, 59, 59, 59, 59,
+              14, 16, 34, 59, 59, 59, 59, 59, 28, 40, 59, 59, 59, 59, 59, 59,
+              59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59,
+              59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59, 59});
 }
 
 TEST_CASE("perceptual luma table leans towards Annex K's shape at low qualities", "[encoder]") {
@@ -737,4 +738,133 @@ TEST_CASE("encoding an image directly gives the bytes of encoding its prepared p
   CHECK(encoder::encode(img, Subsampling::S420, 60, trellis) ==
         encoder::encode(encoder::prepare(img, Subsampling::S420), 60, trellis));
   CHECK_THROWS_AS(encoder::encode(img, Subsampling::Auto, 60, encoder::Tuning::best()), Error);
+}
+
+namespace {
+
+// A gentle gradient with slight noise on the left half, pseudo-random texture of +-`amplitude`
+// on the right (where masking applies).
+Image half_textured_image(int width, int height, int amplitude = 64) {
+  Image img = flat_image(width, height, {0, 0, 0});
+  std::uint32_t rng = 777;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x)
+      for (int c = 0; c < 3; ++c) {
+        rng = rng * 1664525u + 1013904223u;
+        const int noise = static_cast<int>(rng >> 24) % (2 * amplitude + 1) - amplitude;
+        const int smooth = 60 + x * 80 / width + y * 40 / height + 20 * c;
+        const int v = x < width / 2 ? smooth + noise / 32 : 128 + noise;
+        img.row(y)[x * 3 + c] = static_cast<std::uint8_t>(std::clamp(v, 0, 255));
+      }
+  return img;
+}
+
+// Every quantized coefficient of an encode, per component, 64 per block (natural order).
+std::vector<std::vector<int>> quantized(const Image& img, double quality,
+                                        const encoder::Tuning& tuning) {
+  const auto source = encoder::coefficients(img, Subsampling::S420, quality, tuning);
+  std::vector<std::vector<int>> out;
+  for (const auto& component : source->view()) {
+    std::vector<int> values;
+    for (int by = 0; by < component.height_in_blocks; ++by)
+      for (int bx = 0; bx < component.width_in_blocks; ++bx)
+        for (int k = 0; k < 64; ++k)
+          values.push_back(component.rows[static_cast<std::size_t>(by)][bx][k]);
+    out.push_back(std::move(values));
+  }
+  return out;
+}
+
+std::size_t nonzeros(const std::vector<int>& values) {
+  return static_cast<std::size_t>(
+      std::count_if(values.begin(), values.end(), [](int v) { return v != 0; }));
+}
+
+}  // namespace
+
+TEST_CASE("trellis only lowers magnitudes: by one at a power of two or to zero below two",
+          "[encoder]") {
+  const Image img = half_textured_image(96, 64);
+  encoder::Tuning rounding = encoder::Tuning::best();
+  rounding.trellis = false;
+  for (double q : {40.0, 75.0, 95.0}) {
+    CAPTURE(q);
+    const auto plain = quantized(img, q, rounding);
+    const auto rdo = quantized(img, q, encoder::Tuning::best());
+    REQUIRE(plain.size() == 3);
+    std::size_t lowered = 0, zeroed = 0;
+    for (std::size_t c = 0; c < plain.size(); ++c)
+      for (std::size_t i = 0; i < plain[c].size(); ++i) {
+        const int p = plain[c][i], t = rdo[c][i];
+        if (i % 64 == 0) {
+          REQUIRE(t == p);  // DC keeps plain rounding
+          continue;
+        }
+        if (t == p) continue;
+        REQUIRE(p != 0);
+        REQUIRE((t == 0 || (t > 0) == (p > 0)));  // never a sign change
+        const int a = std::abs(p), b = std::abs(t);
+        if (b == 0) {
+          REQUIRE(a == 1);  // a coefficient rounding puts at 2 or more is never zeroed
+          ++zeroed;
+        } else {
+          REQUIRE(b == a - 1);
+          REQUIRE((a & (a - 1)) == 0);  // only where it saves a magnitude bit
+          ++lowered;
+        }
+      }
+    CHECK(zeroed > 0);
+    if (q == 95.0) CHECK(lowered > 0);
+  }
+}
+
+TEST_CASE("trellis lambdas apply per component: luma with lambda, chroma with chroma_lambda",
+          "[encoder]") {
+  const Image img = half_textured_image(96, 64);
+  encoder::Tuning rounding = encoder::Tuning::best();
+  rounding.trellis = false;
+  encoder::Tuning luma_only = encoder::Tuning::best();
+  luma_only.chroma_lambda = 0;
+  encoder::Tuning chroma_only = encoder::Tuning::best();
+  chroma_only.lambda = 0;
+  const auto plain = quantized(img, 60, rounding);
+  const auto both = quantized(img, 60, encoder::Tuning::best());
+  const auto luma = quantized(img, 60, luma_only);
+  const auto chroma = quantized(img, 60, chroma_only);
+  CHECK(luma[0] == both[0]);
+  CHECK(luma[1] == plain[1]);
+  CHECK(luma[2] == plain[2]);
+  CHECK(chroma[0] == plain[0]);
+  CHECK(chroma[1] == both[1]);
+  CHECK(chroma[2] == both[2]);
+  CHECK(nonzeros(both[0]) < nonzeros(plain[0]));
+  CHECK(nonzeros(both[1]) + nonzeros(both[2]) < nonzeros(plain[1]) + nonzeros(plain[2]));
+}
+
+TEST_CASE("trellis masking gives up more in busy blocks than in smooth ones", "[encoder]") {
+  const Image img = half_textured_image(128, 64, 24);
+  encoder::Tuning unmasked = encoder::Tuning::best();
+  unmasked.mask_energy = 0;
+  const auto masked_q = quantized(img, 75, encoder::Tuning::best());
+  const auto unmasked_q = quantized(img, 75, unmasked);
+  // Luma blocks: 16 per row; the left 8 are smooth (a gradient, noise of +-3), the right 8 busy.
+  std::size_t smooth_masked = 0, smooth_unmasked = 0, busy_masked = 0, busy_unmasked = 0;
+  const std::vector<int>& m = masked_q[0];
+  const std::vector<int>& u = unmasked_q[0];
+  for (std::size_t block = 0; block < m.size() / 64; ++block) {
+    const bool busy = block % 16 >= 8;
+    std::size_t nm = 0, nu = 0;
+    for (std::size_t k = 1; k < 64; ++k) {
+      nm += m[block * 64 + k] != 0;
+      nu += u[block * 64 + k] != 0;
+    }
+    CHECK(nm <= nu);  // masking only raises lambda
+    (busy ? busy_masked : smooth_masked) += nm;
+    (busy ? busy_unmasked : smooth_unmasked) += nu;
+  }
+  INFO("smooth " << smooth_unmasked << " -> " << smooth_masked << ", busy " << busy_unmasked
+                 << " -> " << busy_masked);
+  CHECK(busy_masked < busy_unmasked);
+  // In the smooth blocks the AC energy is small next to mask_energy: lambda barely moves.
+  CHECK(smooth_unmasked - smooth_masked <= (busy_unmasked - busy_masked) / 10);
 }
