@@ -293,9 +293,10 @@ TEST_CASE("encoder rejects bad input", "[encoder]") {
 
 TEST_CASE("trellis quantization makes smaller files at a small cost in PSNR", "[encoder]") {
   const auto prepared = encoder::prepare(test_image(64, 48), Subsampling::S444);
-  encoder::Tuning trellis;
+  encoder::Tuning trellis;  // IJG tables, one lambda everywhere (masking has its own test)
   trellis.trellis = true;
-  trellis.lambda = 0.1f;
+  trellis.lambda = trellis.chroma_lambda = 0.1f;
+  trellis.mask_energy = 0;
   for (double q : {50.0, 90.0}) {
     const Bytes plain = encoder::encode(prepared, q, encoder::Tuning::plain());
     const Bytes rdo = encoder::encode(prepared, q, trellis);
