@@ -819,7 +819,7 @@ TEST_CASE("trellis only lowers magnitudes: by one at a power of two or to zero b
   }
 }
 
-TEST_CASE("trellis lambdas apply per component: luma with lambda, chroma with chroma_lambda",
+TEST_CASE("trellis lambdas apply per component: luma with lambda and chroma with chroma_lambda",
           "[encoder]") {
   const Image img = half_textured_image(96, 64);
   encoder::Tuning rounding = encoder::Tuning::best();
