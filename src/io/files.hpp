@@ -19,21 +19,16 @@ namespace jpegopt::io {
 // 6 MB PPM is then faulted in a few times instead of 1,500, each fault expensive on a virtual
 // machine), smaller ones come from operator new. New bytes are left unset: the read writes them.
 template <class T>
-struct FileAllocator {
-  using value_type = T;
+struct FileAllocator : DefaultInitAllocator<T> {  // construct(): new bytes left unset
+  template <class U>
+  struct rebind {
+    using other = FileAllocator<U>;
+  };
   FileAllocator() = default;
   template <class U>
   FileAllocator(const FileAllocator<U>&) noexcept {}
   T* allocate(std::size_t n) { return static_cast<T*>(allocate_bytes(n * sizeof(T))); }
   void deallocate(T* p, std::size_t n) noexcept { deallocate_bytes(p, n * sizeof(T)); }
-  template <class U>
-  void construct(U* p) noexcept(std::is_nothrow_default_constructible_v<U>) {
-    ::new (static_cast<void*>(p)) U;
-  }
-  template <class U, class... Args>
-  void construct(U* p, Args&&... args) {
-    std::construct_at(p, std::forward<Args>(args)...);
-  }
   template <class U>
   bool operator==(const FileAllocator<U>&) const noexcept {
     return true;
